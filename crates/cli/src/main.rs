@@ -1,0 +1,166 @@
+//! `learngraph`: the command-line shell over the library crates. Parses flags, sets up logging,
+//! builds settings and the sink, runs the pipeline, and turns the outcome into an exit code.
+//!
+//! Exit codes: 0 clean run, 3 run finished with quarantined rows, 2 usage or settings error,
+//! 1 failed run.
+
+mod cli;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use clap::Parser;
+use learngraph_model::Date;
+use learngraph_pipeline::{RunInput, Settings, Target};
+
+use cli::{Cli, Command, ConfigCommand, LoadArgs, SettingsArgs};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Exit code of a run that finished but quarantined rows.
+const EXIT_QUARANTINED: u8 = 3;
+/// Exit code of a usage or settings error.
+const EXIT_USAGE: u8 = 2;
+
+/// An error in what the user asked for (settings, target), as opposed to a failure while doing it.
+#[derive(Debug)]
+struct UsageError(anyhow::Error);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    match dispatch(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let code = if e.is::<UsageError>() { EXIT_USAGE } else { 1 };
+            eprintln!("error: {e:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn init_logging(cli: &Cli) {
+    let default = match (cli.quiet, cli.verbose) {
+        (true, _) => "warn",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LEARNGRAPH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if cli.log_format == cli::LogFormat::Json {
+        builder.json().init();
+    } else {
+        builder.with_target(false).init();
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Generate(args) => {
+            let file = std::fs::File::create(&args.out)
+                .with_context(|| format!("cannot create {}", args.out.display()))?;
+            let manifest = learngraph_synth::generate(
+                &learngraph_synth::GeneratorConfig {
+                    rows: args.rows,
+                    seed: args.seed,
+                },
+                file,
+            )
+            .with_context(|| format!("cannot write {}", args.out.display()))?;
+            let manifest_path = manifest_path(&args.out);
+            std::fs::write(&manifest_path, serde_json::to_vec_pretty(&manifest)?)
+                .with_context(|| format!("cannot write {}", manifest_path.display()))?;
+            if !cli.quiet {
+                eprintln!(
+                    "learngraph: wrote {} rows to {} (manifest: {})",
+                    manifest.rows,
+                    args.out.display(),
+                    manifest_path.display()
+                );
+            }
+            Ok(0)
+        }
+        Command::Load(args) => load(args, cli.quiet),
+        Command::Config {
+            command: ConfigCommand::Print(args),
+        } => {
+            print!("{}", settings(&args)?.to_toml());
+            Ok(0)
+        }
+    }
+}
+
+/// The manifest of a generated export sits beside it: `FILE.manifest.json`.
+fn manifest_path(out: &Path) -> PathBuf {
+    let mut name = out.as_os_str().to_owned();
+    name.push(".manifest.json");
+    PathBuf::from(name)
+}
+
+fn settings(args: &SettingsArgs) -> anyhow::Result<Settings> {
+    let mut overrides = args.set.clone();
+    if let Some(t) = &args.target {
+        overrides.push(format!("target.uri={}", toml_string(t)));
+    }
+    if let Some(w) = args.workers {
+        overrides.push(format!("pipeline.workers={w}"));
+    }
+    if let Some(b) = args.batch_rows {
+        overrides.push(format!("source.batch_rows={b}"));
+    }
+    if let Some(d) = &args.report_dir {
+        overrides.push(format!("output.dir={}", toml_string(&d.to_string_lossy())));
+    }
+    Settings::load(args.config.as_deref(), std::env::vars(), &overrides)
+        .map_err(|e| UsageError(e.into()).into())
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn load(args: LoadArgs, quiet: bool) -> anyhow::Result<u8> {
+    let settings = settings(&args.settings)?;
+    let target = Target::parse(&settings.target.uri).map_err(|e| UsageError(e.into()))?;
+    let mut sink = target.sink(settings.target.geo_relationships);
+    let report = learngraph_pipeline::run(
+        RunInput {
+            inputs: args.inputs,
+            settings,
+            today: today(),
+            progress: !quiet,
+        },
+        sink.as_mut(),
+    )?;
+    if !quiet {
+        eprint!("{}", report.summary());
+    }
+    Ok(if report.rows.quarantined > 0 {
+        EXIT_QUARANTINED
+    } else {
+        0
+    })
+}
+
+fn today() -> Date {
+    let days = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    Date::from_days_since_epoch(days as i64).expect("the system clock is within years 1 to 9999")
+}

@@ -1,0 +1,22 @@
+//! The learner graph as typed Rust values, and the contract every sink fulfils.
+//!
+//! This crate is the meeting point of the pipeline: the transform stage produces the types defined
+//! here, and every sink (import files, Bolt, embedded) consumes them. It does no I/O and has no heavy
+//! dependencies, so that every other crate can depend on it.
+//!
+//! - [`value`]: calendar dates and UTC timestamps, with their ISO 8601 forms.
+//! - [`graph`]: nodes and relationships of the model in `graph-model.md`.
+//! - [`schema`]: labels, relationship types and property names as checked identifiers.
+//! - [`sink`]: the [`GraphSink`](sink::GraphSink) trait and the batches it is given.
+
+pub mod graph;
+pub mod schema;
+pub mod sink;
+pub mod value;
+
+pub use graph::{
+    City, Cohort, Country, Dimensions, EducationLevel, EmploymentStatus, Enrollment,
+    EnrollmentStatus, Gender, Learner, Program, Skill,
+};
+pub use sink::{GraphSink, LearnerBatch, SinkError, WriteSummary};
+pub use value::{Date, DateTime};

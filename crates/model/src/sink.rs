@@ -1,0 +1,88 @@
+//! The sink contract: what a batch is, what "written" means, and how a sink reports failure.
+//!
+//! The pipeline depends on [`GraphSink`], never on a concrete target. A sink is opened once, given
+//! batches in increasing sequence order, and finished once:
+//!
+//! - [`GraphSink::open`] prepares the target (schema, files) before any data.
+//! - [`GraphSink::write`] writes one batch: first the dimension nodes it introduces, then its
+//!   learners and their relationships. When it returns `Ok`, the batch is durable as far as this sink
+//!   can make it so; the pipeline may record it as committed.
+//! - An `Err` from `open` or `write` fails the run: the pipeline stops feeding the sink and reports the
+//!   error. Row-level problems never reach a sink; they were quarantined upstream.
+//! - [`GraphSink::finish`] flushes and returns what was written.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::graph::{Dimensions, Learner};
+
+/// A batch of learners in input order, with the dimension nodes first referenced by them.
+#[derive(Clone, Debug, Default)]
+pub struct LearnerBatch {
+    /// Sequence number, from 0, gap-free in the order batches are read.
+    pub seq: u64,
+    /// Dimension nodes new to this run, to be written before the learners.
+    pub dimensions: Dimensions,
+    /// The learners.
+    pub learners: Vec<Learner>,
+}
+
+/// What a sink wrote, by label and by relationship type.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WriteSummary {
+    /// Nodes written per label.
+    pub nodes: BTreeMap<String, u64>,
+    /// Relationships written per type.
+    pub relationships: BTreeMap<String, u64>,
+    /// Files the sink produced, if any.
+    pub files: Vec<PathBuf>,
+}
+
+impl WriteSummary {
+    /// Adds `n` nodes of `label`.
+    pub fn add_nodes(&mut self, label: crate::schema::Ident, n: u64) {
+        *self.nodes.entry(label.to_string()).or_default() += n;
+    }
+
+    /// Adds `n` relationships of `rel_type`.
+    pub fn add_relationships(&mut self, rel_type: crate::schema::Ident, n: u64) {
+        *self.relationships.entry(rel_type.to_string()).or_default() += n;
+    }
+}
+
+/// Why a sink could not write.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    /// A file could not be created or written.
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The target refused the data or could not be reached; the message is the target's own.
+    #[error("{target}: {message}")]
+    Target {
+        /// The target, as the user named it (never with a password).
+        target: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// A destination for the learner graph. See the module documentation for the calling protocol.
+pub trait GraphSink: Send {
+    /// Prepares the target before any batch.
+    fn open(&mut self) -> Result<(), SinkError>;
+
+    /// Writes one batch; batches arrive in increasing `seq` order.
+    fn write(&mut self, batch: &LearnerBatch) -> Result<(), SinkError>;
+
+    /// Flushes what is buffered and reports what was written.
+    fn finish(&mut self) -> Result<WriteSummary, SinkError>;
+
+    /// The target's name for messages and reports (never with credentials).
+    fn describe(&self) -> String;
+}

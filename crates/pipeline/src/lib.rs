@@ -1,0 +1,29 @@
+//! The pipeline: settings, the staged parallel run, the quarantine and the run report.
+//!
+//! ```text
+//!  prescan ──► reader thread ──► N transform workers ──► ordered collector ──► GraphSink
+//!  (keys)      RowBatch           TransformedBatch        dims de-dup,          (import files,
+//!                                                          quarantine, stats      Bolt, embedded)
+//! ```
+//!
+//! The stages run concurrently, joined by bounded channels; a fixed number of batch tickets bounds
+//! the batches in flight, so memory does not grow with the input. The collector hands batches to
+//! the sink strictly in sequence order, so a run's output is the same whatever the thread timing.
+//!
+//! - [`settings`]: every knob, from defaults, a TOML file, `LEARNGRAPH_*` variables and flags.
+//! - [`run`]: the orchestration.
+//! - [`quarantine`]: the JSONL file of rejected rows.
+//! - [`report`]: `report.json` and the summary on stderr.
+//! - [`target`]: parsing `--target` into a sink.
+
+pub mod progress;
+pub mod quarantine;
+pub mod report;
+pub mod run;
+pub mod settings;
+pub mod target;
+
+pub use report::RunReport;
+pub use run::{run, PipelineError, RunInput};
+pub use settings::{Settings, SettingsError};
+pub use target::Target;

@@ -1,0 +1,394 @@
+//! The orchestration of one run: prescan, then reader, workers and collector at the same time.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver, Sender};
+use learngraph_model::{Date, GraphSink, LearnerBatch, SinkError};
+use learngraph_source::{
+    prescan, BatchReader, MergedRow, RejectedRow, RowBatch, Sentinels, SourceError,
+};
+use learngraph_transform::geo::GeoResolver;
+use learngraph_transform::{
+    DimensionRegistry, FieldStats, Privacy, PrivacyError, TransformedBatch, Transformer,
+};
+
+use crate::progress::Progress;
+use crate::quarantine::Quarantine;
+use crate::report::{
+    DuplicateReport, InputReport, MergedSample, Outputs, RowAccounting, RunReport, Timings,
+};
+use crate::settings::Settings;
+
+/// How many superseded rows the report lists by line.
+const MERGED_SAMPLE: usize = 20;
+
+/// Why a run failed. Row-level problems are not failures; they are in the quarantine.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The input could not be read.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The sink could not write.
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+    /// The privacy settings cannot be applied.
+    #[error(transparent)]
+    Privacy(#[from] PrivacyError),
+    /// The report or the quarantine could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Output {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The rows do not add up: a bug, reported rather than hidden.
+    #[error("row accounting does not balance: {loaded} loaded + {merged} merged + {quarantined} quarantined != {read} read")]
+    Unbalanced {
+        /// Rows read.
+        read: u64,
+        /// Rows loaded.
+        loaded: u64,
+        /// Rows merged.
+        merged: u64,
+        /// Rows quarantined.
+        quarantined: u64,
+    },
+    /// A worker thread panicked (a bug).
+    #[error("internal error: the {0} thread stopped unexpectedly")]
+    Thread(&'static str),
+}
+
+/// What to load, and the environment of the run.
+pub struct RunInput {
+    /// Input files, read in order as one export.
+    pub inputs: Vec<PathBuf>,
+    /// The settings.
+    pub settings: Settings,
+    /// Today's date: the upper bound of plausible dates.
+    pub today: Date,
+    /// Show progress bars (on a terminal).
+    pub progress: bool,
+}
+
+/// A batch on its way from a worker to the collector.
+struct Transformed {
+    batch: TransformedBatch,
+    file: usize,
+    rejected: Vec<RejectedRow>,
+    merged: Vec<MergedRow>,
+    records: u64,
+    input_position: u64,
+}
+
+/// Runs the pipeline into `sink` and writes the report and the quarantine.
+pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, PipelineError> {
+    let started = Instant::now();
+    let settings = &input.settings;
+    let privacy = Privacy::from_config(&settings.transform.privacy)?;
+    let out_dir = &settings.output.dir;
+    std::fs::create_dir_all(out_dir).map_err(|source| PipelineError::Output {
+        path: out_dir.clone(),
+        source,
+    })?;
+
+    // First pass: the duplicate index.
+    let total_bytes: u64 = input
+        .inputs
+        .iter()
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let bar = Progress::bytes("prescan", total_bytes, input.progress);
+    let index = prescan(&input.inputs, &settings.source, &|pos| bar.set(pos))?;
+    bar.finish();
+    let prescan_s = started.elapsed().as_secs_f64();
+    tracing::info!(
+        records = index.records,
+        duplicated_keys = index.duplicated_keys(),
+        seconds = prescan_s,
+        "PrescanFinished"
+    );
+
+    let quarantine_path = out_dir.join("quarantine.jsonl");
+    let mut quarantine =
+        Quarantine::create(&quarantine_path).map_err(|source| PipelineError::Output {
+            path: quarantine_path.clone(),
+            source,
+        })?;
+    sink.open()?;
+
+    // Second pass: reader -> workers -> collector (this thread) -> sink.
+    let load_started = Instant::now();
+    let workers = input.settings.workers();
+    let in_flight = workers * settings.pipeline.batches_in_flight_per_worker.max(1);
+    let (ticket_tx, ticket_rx) = bounded::<()>(in_flight);
+    for _ in 0..in_flight {
+        let _ = ticket_tx.send(());
+    }
+    let (raw_tx, raw_rx) = bounded::<RowBatch>(workers * 2);
+    let (done_tx, done_rx) = bounded::<Transformed>(workers * 2);
+    let geo = Arc::new(GeoResolver::new());
+    let bar = Progress::bytes("load", index.bytes, input.progress);
+
+    let outcome = thread::scope(|scope| -> Result<Collected, PipelineError> {
+        let source_config = &settings.source;
+        let index = &index;
+        let reader = scope.spawn(move || read_stage(source_config, index, &ticket_rx, &raw_tx));
+        let mut handles = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let raw_rx = raw_rx.clone();
+            let done_tx = done_tx.clone();
+            let mut t = Transformer::new(
+                Sentinels::new(&settings.source.sentinels),
+                privacy.clone(),
+                input.today,
+                geo.clone(),
+            );
+            handles.push(scope.spawn(move || transform_stage(&mut t, &raw_rx, &done_tx)));
+        }
+        drop((raw_rx, done_tx));
+        let collected = collect_stage(&done_rx, &ticket_tx, sink, &mut quarantine, index, &bar);
+        // Unblock the reader and the workers if the collector stopped early.
+        drop((done_rx, ticket_tx));
+        let read = reader.join().map_err(|_| PipelineError::Thread("reader"))?;
+        let mut transform_busy = Duration::ZERO;
+        for h in handles {
+            transform_busy += h.join().map_err(|_| PipelineError::Thread("transform"))?;
+        }
+        let mut collected = collected?;
+        let (read_busy, unmapped) = read?;
+        collected.read_busy = read_busy;
+        collected.transform_busy = transform_busy;
+        collected.unmapped = unmapped;
+        Ok(collected)
+    });
+    bar.finish();
+    let c = outcome?;
+    let graph = sink.finish()?;
+    let load_s = load_started.elapsed().as_secs_f64();
+    let (quarantine_path, quarantined) =
+        quarantine
+            .finish()
+            .map_err(|source| PipelineError::Output {
+                path: quarantine_path.clone(),
+                source,
+            })?;
+
+    let read = index.records;
+    let rows = RowAccounting {
+        read,
+        loaded: c.loaded,
+        merged: c.merged,
+        quarantined,
+        quarantined_by_reason: c.quarantined_by_reason,
+        balanced: c.loaded + c.merged + quarantined == read && c.records == read,
+    };
+    let total_s = started.elapsed().as_secs_f64();
+    let paths: Vec<PathBuf> = index.paths().map(PathBuf::from).collect();
+    let report_path = out_dir.join("report.json");
+    let report = RunReport {
+        version: env!("CARGO_PKG_VERSION"),
+        inputs: paths
+            .iter()
+            .map(|p| InputReport {
+                path: p.clone(),
+                bytes: std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            })
+            .collect(),
+        target: sink.describe(),
+        duplicates: DuplicateReport {
+            duplicated_keys: index.duplicated_keys() as u64,
+            sample: c
+                .merged_sample
+                .iter()
+                .map(|m| MergedSample {
+                    file: paths[m.file].clone(),
+                    line: m.line,
+                    winner_file: paths[m.winner_file].clone(),
+                    winner_line: m.winner_line,
+                })
+                .collect(),
+        },
+        nulls: c.stats.nulls_by_field(),
+        repairs: c.stats.repairs_by_field(),
+        unmapped_columns: c.unmapped,
+        cohort_program_conflicts: c.registry.cohort_program_conflicts,
+        graph,
+        timings: Timings {
+            prescan_s,
+            load_s,
+            total_s,
+            read_busy_s: c.read_busy.as_secs_f64(),
+            transform_busy_s: c.transform_busy.as_secs_f64(),
+            write_busy_s: c.write_busy.as_secs_f64(),
+            workers,
+            rows_per_s: read as f64 / total_s.max(1e-9),
+            mb_per_s: index.bytes as f64 / 1e6 / total_s.max(1e-9),
+        },
+        outputs: Outputs {
+            report: report_path.clone(),
+            quarantine: quarantine_path,
+        },
+        rows,
+        settings: input.settings.clone(),
+    };
+    let json = serde_json::to_vec_pretty(&report).map_err(|e| PipelineError::Output {
+        path: report_path.clone(),
+        source: e.into(),
+    })?;
+    std::fs::write(&report_path, json).map_err(|source| PipelineError::Output {
+        path: report_path.clone(),
+        source,
+    })?;
+    if !report.rows.balanced {
+        return Err(PipelineError::Unbalanced {
+            read,
+            loaded: report.rows.loaded,
+            merged: report.rows.merged,
+            quarantined: report.rows.quarantined,
+        });
+    }
+    Ok(report)
+}
+
+/// Reads batches while tickets allow; returns its busy time and the unmapped header columns.
+fn read_stage(
+    config: &learngraph_source::SourceConfig,
+    index: &learngraph_source::DuplicateIndex,
+    tickets: &Receiver<()>,
+    out: &Sender<RowBatch>,
+) -> Result<(Duration, Vec<String>), PipelineError> {
+    let mut reader = BatchReader::new(config, index);
+    let mut busy = Duration::ZERO;
+    let mut unmapped = Vec::new();
+    loop {
+        if tickets.recv().is_err() {
+            break; // the collector stopped
+        }
+        let t = Instant::now();
+        let batch = reader.next_batch()?;
+        busy += t.elapsed();
+        let Some(batch) = batch else { break };
+        if batch.seq == 0 {
+            unmapped = batch.layout.unmapped_columns();
+        }
+        if out.send(batch).is_err() {
+            break;
+        }
+    }
+    Ok((busy, unmapped))
+}
+
+fn transform_stage(
+    t: &mut Transformer,
+    input: &Receiver<RowBatch>,
+    out: &Sender<Transformed>,
+) -> Duration {
+    let mut busy = Duration::ZERO;
+    for batch in input {
+        let started = Instant::now();
+        let transformed = t.transform_batch(&batch);
+        busy += started.elapsed();
+        let item = Transformed {
+            batch: transformed,
+            file: batch.file,
+            records: batch.records(),
+            input_position: batch.input_position,
+            rejected: batch.rejected,
+            merged: batch.merged,
+        };
+        if out.send(item).is_err() {
+            break;
+        }
+    }
+    busy
+}
+
+/// What the collector gathered.
+#[derive(Default)]
+struct Collected {
+    records: u64,
+    loaded: u64,
+    merged: u64,
+    merged_sample: Vec<MergedRow>,
+    quarantined_by_reason: BTreeMap<&'static str, u64>,
+    stats: FieldStats,
+    registry: DimensionRegistry,
+    read_busy: Duration,
+    transform_busy: Duration,
+    write_busy: Duration,
+    unmapped: Vec<String>,
+}
+
+/// Puts batches back in order, de-duplicates dimensions, writes the quarantine and the sink.
+fn collect_stage(
+    input: &Receiver<Transformed>,
+    tickets: &Sender<()>,
+    sink: &mut dyn GraphSink,
+    quarantine: &mut Quarantine,
+    index: &learngraph_source::DuplicateIndex,
+    bar: &Progress,
+) -> Result<Collected, PipelineError> {
+    let paths: Vec<PathBuf> = index.paths().map(PathBuf::from).collect();
+    let mut c = Collected::default();
+    let mut pending: BTreeMap<u64, Transformed> = BTreeMap::new();
+    let mut next = 0u64;
+    for item in input {
+        pending.insert(item.batch.seq, item);
+        while let Some(item) = pending.remove(&next) {
+            next += 1;
+            let Transformed {
+                batch,
+                file,
+                rejected,
+                merged,
+                records,
+                input_position,
+            } = item;
+            for row in &rejected {
+                quarantine
+                    .write(&paths[file], row)
+                    .map_err(|source| PipelineError::Output {
+                        path: PathBuf::from("quarantine.jsonl"),
+                        source,
+                    })?;
+                *c.quarantined_by_reason
+                    .entry(row.reason.code())
+                    .or_default() += 1;
+                tracing::debug!(
+                    line = row.line,
+                    reason = row.reason.code(),
+                    "RowQuarantined"
+                );
+            }
+            c.merged += merged.len() as u64;
+            let room = MERGED_SAMPLE.saturating_sub(c.merged_sample.len());
+            c.merged_sample.extend(merged.into_iter().take(room));
+            c.records += records;
+            c.loaded += batch.learners.len() as u64;
+            c.stats.add(&batch.stats);
+            let out = LearnerBatch {
+                seq: batch.seq,
+                dimensions: c.registry.admit(batch.candidates),
+                learners: batch.learners,
+            };
+            let t = Instant::now();
+            sink.write(&out)?;
+            c.write_busy += t.elapsed();
+            tracing::trace!(
+                seq = out.seq,
+                learners = out.learners.len(),
+                "BatchCommitted"
+            );
+            bar.set(input_position);
+            // A ticket back lets the reader start one more batch.
+            let _ = tickets.send(());
+        }
+    }
+    Ok(c)
+}

@@ -1,0 +1,221 @@
+//! RFC 4180 field writing into a reusable row buffer, and the typed header syntax of neo4j-admin.
+
+use learngraph_model::schema::{Ident, PropType, Property};
+use learngraph_model::{Date, DateTime};
+
+/// A row under construction; reused for every row of a file.
+#[derive(Default)]
+pub(crate) struct RowBuf {
+    pub buf: Vec<u8>,
+    fields: usize,
+}
+
+impl RowBuf {
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.fields = 0;
+    }
+
+    fn sep(&mut self) {
+        if self.fields > 0 {
+            self.buf.push(b',');
+        }
+        self.fields += 1;
+    }
+
+    /// A text field, quoted only when it holds a delimiter, a quote or a line break.
+    pub fn str(&mut self, s: &str) {
+        self.sep();
+        let b = s.as_bytes();
+        let needs_quotes =
+            memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some();
+        if !needs_quotes {
+            self.buf.extend_from_slice(b);
+            return;
+        }
+        self.buf.push(b'"');
+        let mut rest = b;
+        while let Some(i) = memchr::memchr(b'"', rest) {
+            self.buf.extend_from_slice(&rest[..=i]);
+            self.buf.push(b'"');
+            rest = &rest[i + 1..];
+        }
+        self.buf.extend_from_slice(rest);
+        self.buf.push(b'"');
+    }
+
+    /// An empty field: neo4j-admin sets no property for it.
+    pub fn null(&mut self) {
+        self.sep();
+    }
+
+    pub fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => self.str(s),
+            None => self.null(),
+        }
+    }
+
+    /// An integer field (numbers never need quoting).
+    pub fn opt_int(&mut self, v: Option<impl itoa::Integer>) {
+        self.sep();
+        if let Some(v) = v {
+            self.buf
+                .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        }
+    }
+
+    /// A float field; non-finite values are never produced upstream and are written as null.
+    pub fn opt_float(&mut self, v: Option<f64>) {
+        self.sep();
+        if let Some(v) = v.filter(|v| v.is_finite()) {
+            self.buf
+                .extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+        }
+    }
+
+    pub fn opt_date(&mut self, d: Option<Date>) {
+        self.sep();
+        if let Some(d) = d {
+            d.write_iso(&mut self.buf);
+        }
+    }
+
+    pub fn opt_datetime(&mut self, t: Option<DateTime>) {
+        self.sep();
+        if let Some(t) = t {
+            t.write_iso(&mut self.buf);
+        }
+    }
+
+    /// A `string[]` field, items joined by `;` (items never contain `;`: it splits skill lists).
+    pub fn list(&mut self, items: &[String]) {
+        self.sep();
+        let quote = items.iter().any(|s| {
+            let b = s.as_bytes();
+            memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some()
+        });
+        if quote {
+            self.buf.push(b'"');
+        }
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b';');
+            }
+            let mut rest = item.as_bytes();
+            while let Some(j) = memchr::memchr(b'"', rest) {
+                self.buf.extend_from_slice(&rest[..=j]);
+                self.buf.push(b'"');
+                rest = &rest[j + 1..];
+            }
+            self.buf.extend_from_slice(rest);
+        }
+        if quote {
+            self.buf.push(b'"');
+        }
+    }
+
+    /// A `u64` as 16 lowercase hex digits.
+    pub fn hex64(&mut self, v: u64) {
+        self.sep();
+        for shift in (0..16).rev() {
+            self.buf
+                .push(b"0123456789abcdef"[((v >> (shift * 4)) & 15) as usize]);
+        }
+    }
+
+    pub fn end(&mut self) {
+        self.buf.push(b'\n');
+    }
+
+    /// Starts the next row in the same buffer (for several short rows written at once).
+    pub fn clear_fields(&mut self) {
+        self.fields = 0;
+    }
+}
+
+fn type_suffix(ty: PropType) -> &'static str {
+    match ty {
+        PropType::String => "",
+        PropType::Long => ":long",
+        PropType::Double => ":double",
+        PropType::Date => ":date",
+        PropType::DateTime => ":datetime",
+        PropType::StringList => ":string[]",
+    }
+}
+
+/// Header of a node file: the key as `name:ID(Label)`, then `:LABEL`, then typed properties.
+pub(crate) fn node_header(label: Ident, props: &[Property]) -> String {
+    let mut cols = vec![
+        format!("{}:ID({label})", props[0].name),
+        ":LABEL".to_string(),
+    ];
+    cols.extend(
+        props[1..]
+            .iter()
+            .map(|p| format!("{}{}", p.name, type_suffix(p.ty))),
+    );
+    cols.join(",") + "\n"
+}
+
+/// Header of a relationship file: `:START_ID(From),:END_ID(To),:TYPE`, then typed properties.
+pub(crate) fn rel_header(from: Ident, to: Ident, props: &[Property]) -> String {
+    let mut cols = vec![
+        format!(":START_ID({from})"),
+        format!(":END_ID({to})"),
+        ":TYPE".to_string(),
+    ];
+    cols.extend(
+        props
+            .iter()
+            .map(|p| format!("{}{}", p.name, type_suffix(p.ty))),
+    );
+    cols.join(",") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use learngraph_model::schema::{label, LEARNER_PROPERTIES};
+
+    #[test]
+    fn fields_are_quoted_only_when_needed() {
+        let mut r = RowBuf::default();
+        for s in ["plain", "a,b", "say \"hi\"", "two\nlines", "", " spaced "] {
+            r.str(s);
+        }
+        r.null();
+        r.opt_float(Some(87.5));
+        r.opt_float(Some(100.0));
+        r.opt_float(Some(f64::NAN));
+        r.opt_int(Some(-42i64));
+        r.list(&["python".into(), "sql".into()]);
+        r.list(&["a,b".into(), "c\"d".into()]);
+        r.list(&[]);
+        r.end();
+        assert_eq!(
+            String::from_utf8(r.buf).unwrap(),
+            "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",, spaced ,,87.5,100.0,,-42,python;sql,\"a,b;c\"\"d\",\n"
+        );
+    }
+
+    #[test]
+    fn learner_header_uses_neo4j_admin_syntax() {
+        let h = node_header(label::LEARNER, LEARNER_PROPERTIES);
+        assert!(
+            h.starts_with("learner_id:ID(Learner),:LABEL,full_name,"),
+            "{h}"
+        );
+        for col in [
+            "birth_date:date",
+            "skills:string[]",
+            "signup_at:datetime",
+            "assessment_score:double",
+            "source_row:long",
+        ] {
+            assert!(h.split(',').any(|c| c.trim() == col), "{col} in {h}");
+        }
+        assert_eq!(h.split(',').count(), LEARNER_PROPERTIES.len() + 1);
+    }
+}

@@ -1,0 +1,20 @@
+//! Sink that writes the graph as `neo4j-admin database import full` input: node and relationship
+//! CSV files with typed headers, plus `import.sh`, the exact command to run, and `schema.cypher`,
+//! the constraints to create once the database is started.
+//!
+//! Layout of the output folder (large groups have a separate header file, so that data files can
+//! be split or appended to without touching the header):
+//!
+//! | file | content |
+//! |---|---|
+//! | `learners.header.csv`, `learners.csv` | `Learner` nodes |
+//! | `skills.csv`, `programs.csv`, `cohorts.csv`, `countries.csv`, `cities.csv` | dimension nodes |
+//! | `has_skill.header.csv`, `has_skill.csv` | `HAS_SKILL` |
+//! | `enrolled_in.header.csv`, `enrolled_in.csv` | `ENROLLED_IN` with its properties |
+//! | `in_program.csv`, `in_country.csv` | `IN_PROGRAM`, `IN_COUNTRY` |
+//! | `lives_in.csv`, `resides_in.csv`, `from_country.csv` | only with geo relationships on |
+
+mod csv_out;
+mod sink;
+
+pub use sink::{ImportDirConfig, ImportDirSink};

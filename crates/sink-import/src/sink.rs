@@ -1,0 +1,508 @@
+//! The [`ImportDirSink`]: one buffered writer per output file, rows built in a reused buffer.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use learngraph_model::schema::{
+    self, label, rel, Ident, CITY_PROPERTIES, COUNTRY_PROPERTIES, ENROLLED_IN_PROPERTIES,
+    LEARNER_PROPERTIES,
+};
+use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, WriteSummary};
+use serde::{Deserialize, Serialize};
+
+use crate::csv_out::{node_header, rel_header, RowBuf};
+
+/// Settings of the import-files target.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportDirConfig {
+    /// Output folder; created if missing, our files in it replaced.
+    pub dir: PathBuf,
+    /// Also write `LIVES_IN`, `RESIDES_IN` and `FROM_COUNTRY` (off in the hybrid model).
+    pub geo_relationships: bool,
+}
+
+/// One output file. Every group is always created, so that `import.sh` never names a missing file.
+struct Out {
+    path: PathBuf,
+    w: BufWriter<File>,
+}
+
+impl Out {
+    fn create(dir: &Path, name: &str, header: Option<&str>) -> Result<Out, SinkError> {
+        let path = dir.join(name);
+        let file = File::create(&path).map_err(|source| SinkError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let mut out = Out {
+            path,
+            w: BufWriter::with_capacity(1 << 20, file),
+        };
+        if let Some(h) = header {
+            out.write(h.as_bytes())?;
+        }
+        Ok(out)
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), SinkError> {
+        self.w.write_all(bytes).map_err(|source| SinkError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    fn finish(&mut self) -> Result<(), SinkError> {
+        let io = |source| SinkError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        self.w.flush().map_err(io)?;
+        self.w
+            .get_ref()
+            .sync_data()
+            .map_err(|source| SinkError::Io {
+                path: self.path.clone(),
+                source,
+            })
+    }
+}
+
+/// A node or relationship group of the import command: its files, label or type, and option name.
+struct Group {
+    option: &'static str,
+    files: Vec<&'static str>,
+}
+
+struct Files {
+    learners: Out,
+    skills: Out,
+    programs: Out,
+    cohorts: Out,
+    countries: Out,
+    cities: Out,
+    has_skill: Out,
+    enrolled_in: Out,
+    in_program: Out,
+    in_country: Out,
+    geo: Option<[Out; 3]>,
+}
+
+/// Writes neo4j-admin import files into a folder.
+pub struct ImportDirSink {
+    config: ImportDirConfig,
+    files: Option<Files>,
+    row: RowBuf,
+    summary: WriteSummary,
+    groups: Vec<Group>,
+}
+
+impl ImportDirSink {
+    /// A sink for `config.dir`; nothing is touched until [`GraphSink::open`].
+    pub fn new(config: ImportDirConfig) -> Self {
+        ImportDirSink {
+            config,
+            files: None,
+            row: RowBuf::default(),
+            summary: WriteSummary::default(),
+            groups: Vec::new(),
+        }
+    }
+
+    fn open_files(&mut self) -> Result<Files, SinkError> {
+        let dir = self.config.dir.clone();
+        std::fs::create_dir_all(&dir).map_err(|source| SinkError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let simple = |id: &str, l: Ident, extra: &str| format!("{id}:ID({l}),:LABEL{extra}\n");
+        let mut node = |files: Vec<&'static str>| {
+            self.groups.push(Group {
+                option: "--nodes",
+                files,
+            })
+        };
+        node(vec!["learners.header.csv", "learners.csv"]);
+        node(vec!["skills.csv"]);
+        node(vec!["programs.csv"]);
+        node(vec!["cohorts.csv"]);
+        node(vec!["countries.csv"]);
+        node(vec!["cities.csv"]);
+        let mut relg = |files: Vec<&'static str>| {
+            self.groups.push(Group {
+                option: "--relationships",
+                files,
+            })
+        };
+        relg(vec!["has_skill.header.csv", "has_skill.csv"]);
+        relg(vec!["enrolled_in.header.csv", "enrolled_in.csv"]);
+        relg(vec!["in_program.csv"]);
+        relg(vec!["in_country.csv"]);
+        let header_file = |name: &str, text: &str| -> Result<(), SinkError> {
+            let mut o = Out::create(&dir, name, Some(text))?;
+            o.finish()
+        };
+        header_file(
+            "learners.header.csv",
+            &node_header(label::LEARNER, LEARNER_PROPERTIES),
+        )?;
+        header_file(
+            "has_skill.header.csv",
+            &rel_header(label::LEARNER, label::SKILL, &[]),
+        )?;
+        header_file(
+            "enrolled_in.header.csv",
+            &rel_header(label::LEARNER, label::COHORT, ENROLLED_IN_PROPERTIES),
+        )?;
+        let geo = if self.config.geo_relationships {
+            for f in ["lives_in.csv", "resides_in.csv", "from_country.csv"] {
+                self.groups.push(Group {
+                    option: "--relationships",
+                    files: vec![f],
+                });
+            }
+            Some([
+                Out::create(
+                    &dir,
+                    "lives_in.csv",
+                    Some(&rel_header(label::LEARNER, label::CITY, &[])),
+                )?,
+                Out::create(
+                    &dir,
+                    "resides_in.csv",
+                    Some(&rel_header(label::LEARNER, label::COUNTRY, &[])),
+                )?,
+                Out::create(
+                    &dir,
+                    "from_country.csv",
+                    Some(&rel_header(label::LEARNER, label::COUNTRY, &[])),
+                )?,
+            ])
+        } else {
+            for stale in ["lives_in.csv", "resides_in.csv", "from_country.csv"] {
+                let _ = std::fs::remove_file(dir.join(stale));
+            }
+            None
+        };
+        Ok(Files {
+            learners: Out::create(&dir, "learners.csv", None)?,
+            skills: Out::create(
+                &dir,
+                "skills.csv",
+                Some(&simple("name", label::SKILL, ",display_name")),
+            )?,
+            programs: Out::create(
+                &dir,
+                "programs.csv",
+                Some(&simple("name", label::PROGRAM, "")),
+            )?,
+            cohorts: Out::create(
+                &dir,
+                "cohorts.csv",
+                Some(&simple("id", label::COHORT, ",program")),
+            )?,
+            countries: Out::create(
+                &dir,
+                "countries.csv",
+                Some(&node_header(label::COUNTRY, COUNTRY_PROPERTIES)),
+            )?,
+            cities: Out::create(
+                &dir,
+                "cities.csv",
+                Some(&node_header(label::CITY, CITY_PROPERTIES)),
+            )?,
+            has_skill: Out::create(&dir, "has_skill.csv", None)?,
+            enrolled_in: Out::create(&dir, "enrolled_in.csv", None)?,
+            in_program: Out::create(
+                &dir,
+                "in_program.csv",
+                Some(&rel_header(label::COHORT, label::PROGRAM, &[])),
+            )?,
+            in_country: Out::create(
+                &dir,
+                "in_country.csv",
+                Some(&rel_header(label::CITY, label::COUNTRY, &[])),
+            )?,
+            geo,
+        })
+    }
+
+    /// The `neo4j-admin` invocation for the files written, as a POSIX shell script.
+    fn import_script(&self) -> String {
+        let mut s = String::from(
+            "#!/bin/sh\n\
+             # Written by learngraph: imports the files beside this script into a new Neo4j database.\n\
+             # Usage: ./import.sh [DATABASE]   (default: neo4j; the database must not exist yet, or be stopped)\n\
+             # Set NEO4J_HOME when neo4j-admin is not on the PATH. After the first start, run schema.cypher\n\
+             # (for example: cypher-shell -f schema.cypher) to create the constraints and indexes.\n\
+             set -eu\n\
+             cd \"$(dirname \"$0\")\"\n\
+             exec \"${NEO4J_HOME:+$NEO4J_HOME/bin/}neo4j-admin\" database import full \"${1:-neo4j}\" \\\n  \
+             --id-type=string --delimiter=',' --array-delimiter=';' --quote='\"' \\\n  \
+             --multiline-fields=true --legacy-style-quoting=false --skip-bad-relationships=false",
+        );
+        for g in &self.groups {
+            s.push_str(&format!(" \\\n  {}={}", g.option, g.files.join(",")));
+        }
+        s.push('\n');
+        s
+    }
+
+    fn write_learner(&mut self, files: &mut Files, l: &Learner) -> Result<(), SinkError> {
+        let r = &mut self.row;
+        r.clear();
+        r.str(&l.learner_id);
+        r.str(label::LEARNER.as_str());
+        r.opt_str(l.full_name.as_deref());
+        r.opt_str(l.email.as_deref());
+        r.opt_str(l.gender.map(|g| g.as_str()));
+        r.opt_date(l.birth_date);
+        r.opt_int(l.birth_year);
+        r.opt_str(l.country_of_residence_code.as_deref());
+        r.opt_str(l.city_of_residence_id.as_deref());
+        r.opt_str(l.country_of_origin_code.as_deref());
+        r.opt_str(l.education_level.map(|e| e.as_str()));
+        r.opt_str(l.field_of_study.as_deref());
+        r.opt_str(l.employment_status.map(|e| e.as_str()));
+        r.list(&l.skills);
+        r.opt_str(l.bio.as_deref());
+        r.opt_datetime(l.signup_at);
+        r.opt_datetime(l.last_active_at);
+        r.opt_float(l.assessment_score);
+        r.opt_int(Some(l.source_row));
+        r.hex64(l.content_hash);
+        r.end();
+        files.learners.write(&r.buf)?;
+
+        r.clear();
+        for skill in &l.skills {
+            r.str(&l.learner_id);
+            r.str(skill);
+            r.str(rel::HAS_SKILL.as_str());
+            r.end();
+            r.clear_fields();
+        }
+        files.has_skill.write(&r.buf)?;
+        self.summary
+            .add_relationships(rel::HAS_SKILL, l.skills.len() as u64);
+
+        r.clear();
+        for e in &l.enrollments {
+            r.str(&l.learner_id);
+            r.str(&e.cohort_id);
+            r.str(rel::ENROLLED_IN.as_str());
+            r.opt_str(e.status.map(|s| s.as_str()));
+            r.opt_date(e.enrolled_at);
+            r.opt_date(e.completed_at);
+            r.opt_float(e.score);
+            r.end();
+            r.clear_fields();
+        }
+        files.enrolled_in.write(&r.buf)?;
+        self.summary
+            .add_relationships(rel::ENROLLED_IN, l.enrollments.len() as u64);
+
+        if let Some([lives_in, resides_in, from_country]) = files.geo.as_mut() {
+            for (out, target, ty) in [
+                (lives_in, &l.city_of_residence_id, rel::LIVES_IN),
+                (resides_in, &l.country_of_residence_code, rel::RESIDES_IN),
+                (from_country, &l.country_of_origin_code, rel::FROM_COUNTRY),
+            ] {
+                if let Some(t) = target {
+                    r.clear();
+                    r.str(&l.learner_id);
+                    r.str(t);
+                    r.str(ty.as_str());
+                    r.end();
+                    out.write(&r.buf)?;
+                    self.summary.add_relationships(ty, 1);
+                }
+            }
+        }
+        self.summary.add_nodes(label::LEARNER, 1);
+        Ok(())
+    }
+
+    fn write_dimensions(
+        &mut self,
+        files: &mut Files,
+        batch: &LearnerBatch,
+    ) -> Result<(), SinkError> {
+        let d = &batch.dimensions;
+        let r = &mut self.row;
+        for s in &d.skills {
+            r.clear();
+            r.str(&s.name);
+            r.str(label::SKILL.as_str());
+            r.str(&s.display_name);
+            r.end();
+            files.skills.write(&r.buf)?;
+        }
+        for p in &d.programs {
+            r.clear();
+            r.str(&p.name);
+            r.str(label::PROGRAM.as_str());
+            r.end();
+            files.programs.write(&r.buf)?;
+        }
+        for c in &d.cohorts {
+            r.clear();
+            r.str(&c.id);
+            r.str(label::COHORT.as_str());
+            r.opt_str(c.program.as_deref());
+            r.end();
+            files.cohorts.write(&r.buf)?;
+            if let Some(p) = &c.program {
+                r.clear();
+                r.str(&c.id);
+                r.str(p);
+                r.str(rel::IN_PROGRAM.as_str());
+                r.end();
+                files.in_program.write(&r.buf)?;
+                self.summary.add_relationships(rel::IN_PROGRAM, 1);
+            }
+        }
+        for c in &d.countries {
+            r.clear();
+            r.str(&c.code);
+            r.str(label::COUNTRY.as_str());
+            r.opt_str(c.alpha3.as_deref());
+            r.opt_str(c.numeric.as_deref());
+            r.str(&c.name);
+            r.opt_str(c.official_name.as_deref());
+            for pair in [&c.region, &c.subregion, &c.intermediate_region] {
+                r.opt_str(pair.as_ref().map(|(name, _)| name.as_str()));
+                r.opt_str(pair.as_ref().map(|(_, code)| code.as_str()));
+            }
+            r.opt_str(c.continent.as_deref());
+            r.opt_float(c.latitude);
+            r.opt_float(c.longitude);
+            r.end();
+            files.countries.write(&r.buf)?;
+        }
+        for c in &d.cities {
+            r.clear();
+            r.str(&c.id);
+            r.str(label::CITY.as_str());
+            r.str(&c.name);
+            r.str(&c.country_code);
+            r.opt_str(c.admin1.as_ref().map(|(name, _)| name.as_str()));
+            r.opt_str(c.admin1.as_ref().map(|(_, code)| code.as_str()));
+            r.opt_float(c.latitude);
+            r.opt_float(c.longitude);
+            r.opt_int(c.population);
+            r.opt_int(c.geonames_id);
+            r.end();
+            files.cities.write(&r.buf)?;
+            r.clear();
+            r.str(&c.id);
+            r.str(&c.country_code);
+            r.str(rel::IN_COUNTRY.as_str());
+            r.end();
+            files.in_country.write(&r.buf)?;
+        }
+        self.summary.add_nodes(label::SKILL, d.skills.len() as u64);
+        self.summary
+            .add_nodes(label::PROGRAM, d.programs.len() as u64);
+        self.summary
+            .add_nodes(label::COHORT, d.cohorts.len() as u64);
+        self.summary
+            .add_nodes(label::COUNTRY, d.countries.len() as u64);
+        self.summary.add_nodes(label::CITY, d.cities.len() as u64);
+        self.summary
+            .add_relationships(rel::IN_COUNTRY, d.cities.len() as u64);
+        Ok(())
+    }
+}
+
+impl GraphSink for ImportDirSink {
+    fn open(&mut self) -> Result<(), SinkError> {
+        self.groups.clear();
+        self.files = Some(self.open_files()?);
+        Ok(())
+    }
+
+    fn write(&mut self, batch: &LearnerBatch) -> Result<(), SinkError> {
+        let mut files = self.files.take().ok_or_else(|| SinkError::Target {
+            target: self.describe(),
+            message: "write before open".into(),
+        })?;
+        let result = self.write_dimensions(&mut files, batch).and_then(|()| {
+            batch
+                .learners
+                .iter()
+                .try_for_each(|l| self.write_learner(&mut files, l))
+        });
+        self.files = Some(files);
+        result
+    }
+
+    fn finish(&mut self) -> Result<WriteSummary, SinkError> {
+        let Some(mut files) = self.files.take() else {
+            return Ok(self.summary.clone());
+        };
+        let mut all = vec![
+            &mut files.learners,
+            &mut files.skills,
+            &mut files.programs,
+            &mut files.cohorts,
+            &mut files.countries,
+            &mut files.cities,
+            &mut files.has_skill,
+            &mut files.enrolled_in,
+            &mut files.in_program,
+            &mut files.in_country,
+        ];
+        if let Some(geo) = files.geo.as_mut() {
+            all.extend(geo.iter_mut());
+        }
+        for out in all {
+            out.finish()?;
+        }
+        let dir = &self.config.dir;
+        let extra = [
+            (
+                "schema.cypher",
+                schema::schema_statements().join(";\n") + ";\n",
+            ),
+            ("import.sh", self.import_script()),
+        ];
+        for (name, text) in extra {
+            let path = dir.join(name);
+            std::fs::write(&path, text).map_err(|source| SinkError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        set_executable(&dir.join("import.sh"))?;
+        let mut summary = self.summary.clone();
+        summary.files = self
+            .groups
+            .iter()
+            .flat_map(|g| g.files.iter().map(|f| dir.join(f)))
+            .chain([dir.join("import.sh"), dir.join("schema.cypher")])
+            .collect();
+        Ok(summary)
+    }
+
+    fn describe(&self) -> String {
+        format!("import-dir:{}", self.config.dir.display())
+    }
+}
+
+#[cfg(unix)]
+fn set_executable(path: &Path) -> Result<(), SinkError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|source| {
+        SinkError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn set_executable(_: &Path) -> Result<(), SinkError> {
+    Ok(())
+}

@@ -1,0 +1,654 @@
+//! One row to one [`Learner`]: every field through its normaliser, nulls and repairs counted.
+//!
+//! A [`Transformer`] belongs to one worker thread. It is deterministic: the same row, settings and
+//! `today` give the same learner and the same `content_hash`, whichever worker runs it.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use learngraph_model::{Cohort, Date, DateTime, Dimensions, Learner, Program, Skill};
+use learngraph_source::{ColumnLayout, Field, Row, RowBatch, Sentinels};
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::date::{parse_date, parse_timestamp, DateValue};
+use crate::enrollments::parse_enrollments;
+use crate::geo::{CountryMatch, GeoResolver};
+use crate::privacy::Privacy;
+use crate::skills::parse_skills;
+use crate::stats::{FieldStats, NullReason, Repair};
+use crate::text::{clean, collapse_whitespace};
+use crate::vocab;
+
+/// The learners of one batch, the dimension nodes they reference, and the batch's counters.
+#[derive(Debug, Default)]
+pub struct TransformedBatch {
+    /// Sequence number of the source batch.
+    pub seq: u64,
+    /// Learners in input order.
+    pub learners: Vec<Learner>,
+    /// Dimension nodes referenced in this batch, each once, in order of first reference.
+    pub candidates: Dimensions,
+    /// Null and repair counters.
+    pub stats: FieldStats,
+}
+
+/// Collects the dimension nodes of one batch, each once.
+#[derive(Default)]
+struct Candidates {
+    seen: [HashSet<String>; 5],
+    dims: Dimensions,
+}
+
+impl Candidates {
+    /// True the first time `key` of `kind` is seen in this batch.
+    fn first(&mut self, kind: u8, key: &str) -> bool {
+        let seen = &mut self.seen[usize::from(kind)];
+        // Look up by borrowed key first, so that repeats allocate nothing.
+        !seen.contains(key) && seen.insert(key.to_string())
+    }
+}
+
+/// Results of a vocabulary normaliser by raw cell bytes: category columns hold few distinct
+/// values, so each is normalised once per worker.
+type VocabCache<T> = HashMap<Box<[u8]>, Result<T, NullReason>>;
+
+/// Turns rows into learners; one per worker thread.
+pub struct Transformer {
+    sentinels: Sentinels,
+    privacy: Privacy,
+    today: Date,
+    geo: Arc<GeoResolver>,
+    countries: HashMap<String, Option<CountryMatch>>,
+    genders: VocabCache<learngraph_model::Gender>,
+    education: VocabCache<learngraph_model::EducationLevel>,
+    employment: VocabCache<learngraph_model::EmploymentStatus>,
+}
+
+impl Transformer {
+    /// A transformer. `today` bounds plausible dates (no birth date or sign-up in the future).
+    pub fn new(sentinels: Sentinels, privacy: Privacy, today: Date, geo: Arc<GeoResolver>) -> Self {
+        Transformer {
+            sentinels,
+            privacy,
+            today,
+            geo,
+            countries: HashMap::new(),
+            genders: HashMap::new(),
+            education: HashMap::new(),
+            employment: HashMap::new(),
+        }
+    }
+
+    /// Transforms every valid row of `batch`.
+    pub fn transform_batch(&mut self, batch: &RowBatch) -> TransformedBatch {
+        let layout = &batch.layout;
+        let mut out = TransformedBatch {
+            seq: batch.seq,
+            learners: Vec::with_capacity(batch.rows.len()),
+            ..TransformedBatch::default()
+        };
+        let mut candidates = Candidates::default();
+        for i in 0..batch.rows.len() {
+            let learner = self.transform_row(batch.row(i), layout, &mut candidates, &mut out.stats);
+            out.learners.push(learner);
+        }
+        out.candidates = candidates.dims;
+        out
+    }
+
+    /// The non-null bytes of `field`, or `None` with the reason counted.
+    fn cell<'r>(
+        &self,
+        row: &Row<'r>,
+        layout: &ColumnLayout,
+        field: Field,
+        stats: &mut FieldStats,
+    ) -> Option<&'r [u8]> {
+        let Some(col) = layout.column(field) else {
+            stats.null(field, NullReason::ColumnAbsent);
+            return None;
+        };
+        let v = row.get(col);
+        if v.trim_ascii().is_empty() {
+            stats.null(field, NullReason::Empty);
+            None
+        } else if self.sentinels.is_null(v) {
+            stats.null(field, NullReason::Sentinel);
+            None
+        } else {
+            Some(v)
+        }
+    }
+
+    /// The cleaned text of `field`, or `None` with the reason counted.
+    fn text<'r>(
+        &self,
+        row: &Row<'r>,
+        layout: &ColumnLayout,
+        field: Field,
+        stats: &mut FieldStats,
+    ) -> Option<Cow<'r, str>> {
+        let raw = self.cell(row, layout, field, stats)?;
+        let text = clean(raw, field, stats);
+        if text.is_none() {
+            stats.null(field, NullReason::Empty);
+        }
+        text
+    }
+
+    /// A normalised value, or `None` with the normaliser's reason counted.
+    fn normalise<T>(
+        &self,
+        row: &Row<'_>,
+        layout: &ColumnLayout,
+        field: Field,
+        stats: &mut FieldStats,
+        f: impl FnOnce(&str) -> Result<T, NullReason>,
+    ) -> Option<T> {
+        let text = self.text(row, layout, field, stats)?;
+        f(&text).map_err(|reason| stats.null(field, reason)).ok()
+    }
+
+    /// A vocabulary field through its cache; nulls counted as on the uncached path.
+    fn category<T: Copy>(
+        &self,
+        cache: &mut VocabCache<T>,
+        row: &Row<'_>,
+        layout: &ColumnLayout,
+        field: Field,
+        stats: &mut FieldStats,
+        normalise: fn(&str) -> Result<T, NullReason>,
+    ) -> Option<T> {
+        let raw = self.cell(row, layout, field, stats)?;
+        let result = match cache.get(raw) {
+            Some(hit) => *hit,
+            None => {
+                let mut scratch = FieldStats::default();
+                let result = clean(raw, field, &mut scratch)
+                    .ok_or(NullReason::Empty)
+                    .and_then(|text| normalise(&text));
+                cache.insert(raw.into(), result);
+                result
+            }
+        };
+        result.map_err(|reason| stats.null(field, reason)).ok()
+    }
+
+    fn timestamp(&self, text: &str) -> Result<DateTime, NullReason> {
+        let t = parse_timestamp(text)?;
+        let earliest = Date::new(2000, 1, 1).map(DateTime::at_midnight);
+        if Some(t) < earliest || t.date() > self.today {
+            return Err(NullReason::OutOfRange);
+        }
+        Ok(t)
+    }
+
+    fn country(&mut self, text: &str) -> Option<CountryMatch> {
+        if let Some(hit) = self.countries.get(text) {
+            return hit.clone();
+        }
+        let resolved = self.geo.country(text);
+        self.countries.insert(text.to_string(), resolved.clone());
+        resolved
+    }
+
+    fn resolve_country(
+        &mut self,
+        row: &Row<'_>,
+        layout: &ColumnLayout,
+        field: Field,
+        candidates: &mut Candidates,
+        stats: &mut FieldStats,
+    ) -> Option<String> {
+        let text = self.text(row, layout, field, stats)?;
+        let Some(m) = self.country(&text) else {
+            stats.null(field, NullReason::Unresolved);
+            return None;
+        };
+        let code = m.country.code.clone();
+        if candidates.first(0, &code) {
+            candidates.dims.countries.push(m.country);
+        }
+        Some(code)
+    }
+
+    fn transform_row(
+        &mut self,
+        row: Row<'_>,
+        layout: &ColumnLayout,
+        candidates: &mut Candidates,
+        stats: &mut FieldStats,
+    ) -> Learner {
+        use Field as F;
+        let learner_id = row
+            .get(layout.column(F::LearnerId).unwrap_or(0))
+            .trim_ascii();
+        // The source checked that the key is valid UTF-8.
+        let learner_id = String::from_utf8_lossy(learner_id).into_owned();
+
+        let full_name = self
+            .text(&row, layout, F::FullName, stats)
+            .map(|n| collapse_whitespace(&n))
+            .and_then(|n| self.private(F::FullName, n, stats));
+        let email = self
+            .normalise(&row, layout, F::Email, stats, |s| {
+                let e = s.trim().to_lowercase();
+                if is_plausible_email(&e) {
+                    Ok(e)
+                } else {
+                    Err(NullReason::MalformedEmail)
+                }
+            })
+            .and_then(|e| self.private(F::Email, e, stats));
+        let mut genders = std::mem::take(&mut self.genders);
+        let gender = self.category(&mut genders, &row, layout, F::Gender, stats, vocab::gender);
+        self.genders = genders;
+
+        let (mut birth_date, mut birth_year) = (None, None);
+        let earliest_year = 1900;
+        match self.normalise(&row, layout, F::DateOfBirth, stats, parse_date) {
+            Some(DateValue::Full(d)) if d.year() >= earliest_year && d <= self.today => {
+                birth_date = Some(d);
+                birth_year = Some(d.year() as u16);
+            }
+            Some(DateValue::Year(y))
+                if u32::from(y) >= earliest_year && u32::from(y) <= self.today.year() =>
+            {
+                stats.repair(F::DateOfBirth, Repair::YearOnly);
+                birth_year = Some(y);
+            }
+            Some(_) => stats.null(F::DateOfBirth, NullReason::OutOfRange),
+            None => {}
+        }
+
+        let country_of_residence_code =
+            self.resolve_country(&row, layout, F::CountryOfResidence, candidates, stats);
+        let country_of_origin_code =
+            self.resolve_country(&row, layout, F::CountryOfOrigin, candidates, stats);
+        let city_of_residence_id = match (
+            self.text(&row, layout, F::CityOfResidence, stats),
+            &country_of_residence_code,
+        ) {
+            (Some(_), None) => {
+                stats.null(F::CityOfResidence, NullReason::NoCountry);
+                None
+            }
+            (Some(city), Some(code)) => match self.geo.city(&city, code) {
+                Some(c) => {
+                    let id = c.id.clone();
+                    if candidates.first(1, &id) {
+                        candidates.dims.cities.push(c);
+                    }
+                    Some(id)
+                }
+                None => {
+                    stats.null(F::CityOfResidence, NullReason::Unresolved);
+                    None
+                }
+            },
+            (None, _) => None,
+        };
+
+        let mut education = std::mem::take(&mut self.education);
+        let education_level = self.category(
+            &mut education,
+            &row,
+            layout,
+            F::EducationLevel,
+            stats,
+            vocab::education,
+        );
+        self.education = education;
+        let field_of_study = self
+            .text(&row, layout, F::FieldOfStudy, stats)
+            .map(|s| collapse_whitespace(&s));
+        let mut employment = std::mem::take(&mut self.employment);
+        let employment_status = self.category(
+            &mut employment,
+            &row,
+            layout,
+            F::EmploymentStatus,
+            stats,
+            vocab::employment,
+        );
+        self.employment = employment;
+
+        let mut skills = Vec::new();
+        if let Some(cell) = self.text(&row, layout, F::SkillsList, stats) {
+            for token in parse_skills(&cell, &self.sentinels, stats) {
+                if candidates.first(2, &token.name) {
+                    candidates.dims.skills.push(Skill {
+                        name: token.name.clone(),
+                        display_name: token.display,
+                    });
+                }
+                skills.push(token.name);
+            }
+        }
+
+        let bio = self.text(&row, layout, F::Bio, stats).map(Cow::into_owned);
+
+        let mut enrollments = Vec::new();
+        if let Some(cell) = self.text(&row, layout, F::Enrollments, stats) {
+            match parse_enrollments(&cell, stats) {
+                Ok(parsed) => {
+                    for p in parsed {
+                        if let Some(program) = &p.program {
+                            if candidates.first(3, program) {
+                                candidates.dims.programs.push(Program {
+                                    name: program.clone(),
+                                });
+                            }
+                        }
+                        if candidates.first(4, &p.enrollment.cohort_id) {
+                            candidates.dims.cohorts.push(Cohort {
+                                id: p.enrollment.cohort_id.clone(),
+                                program: p.program,
+                            });
+                        }
+                        enrollments.push(p.enrollment);
+                    }
+                }
+                Err(reason) => stats.null(F::Enrollments, reason),
+            }
+        }
+
+        let signup_at = self.normalise(&row, layout, F::SignupDate, stats, |s| self.timestamp(s));
+        let last_active_at =
+            self.normalise(&row, layout, F::LastActiveAt, stats, |s| self.timestamp(s));
+        let assessment_score = self.normalise(&row, layout, F::AssessmentScore, stats, |s| {
+            let x: f64 = s.trim().parse().map_err(|_| NullReason::Unparseable)?;
+            if x.is_finite() && (0.0..=100.0).contains(&x) {
+                Ok(x)
+            } else {
+                Err(NullReason::OutOfRange)
+            }
+        });
+
+        let mut learner = Learner {
+            learner_id,
+            full_name,
+            email,
+            gender,
+            birth_date,
+            birth_year,
+            country_of_residence_code,
+            city_of_residence_id,
+            country_of_origin_code,
+            education_level,
+            field_of_study,
+            employment_status,
+            skills,
+            bio,
+            signup_at,
+            last_active_at,
+            assessment_score,
+            source_row: row.meta.line,
+            content_hash: 0,
+            enrollments,
+        };
+        learner.content_hash = content_hash(&learner);
+        learner
+    }
+
+    fn private(&self, field: Field, value: String, stats: &mut FieldStats) -> Option<String> {
+        let mode = if field == Field::Email {
+            self.privacy.email_mode()
+        } else {
+            self.privacy.full_name_mode()
+        };
+        let out = self.privacy.apply(mode, value);
+        if out.is_none() {
+            stats.null(field, NullReason::PrivacyDropped);
+        }
+        out
+    }
+}
+
+/// One `@`, a non-empty local part, a dotted domain, no spaces: enough to tell an address from noise.
+fn is_plausible_email(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// A stable hash of everything the graph stores about a learner except `source_row`.
+///
+/// Each value is written with a tag and a length, so that no two different learners encode alike;
+/// the encoding is part of the incremental-load contract and changes only with a version note.
+pub fn content_hash(l: &Learner) -> u64 {
+    fn s(h: &mut Xxh3, tag: u8, v: Option<&str>) {
+        h.update(&[tag]);
+        match v {
+            Some(v) => {
+                h.update(&(v.len() as u64).to_le_bytes());
+                h.update(v.as_bytes());
+            }
+            None => h.update(&[0xFF]),
+        }
+    }
+    fn n(h: &mut Xxh3, tag: u8, v: Option<i64>) {
+        h.update(&[tag]);
+        match v {
+            Some(v) => h.update(&v.to_le_bytes()),
+            None => h.update(&[0xFF]),
+        }
+    }
+    let date = |d: Option<Date>| d.map(|d| d.days_since_epoch());
+    let time = |t: Option<DateTime>| t.map(|t| t.unix_seconds());
+    let float = |x: Option<f64>| x.map(|x| x.to_bits() as i64);
+    let mut h = Xxh3::new();
+    s(&mut h, 1, Some(&l.learner_id));
+    s(&mut h, 2, l.full_name.as_deref());
+    s(&mut h, 3, l.email.as_deref());
+    s(&mut h, 4, l.gender.map(|g| g.as_str()));
+    n(&mut h, 5, date(l.birth_date));
+    n(&mut h, 6, l.birth_year.map(i64::from));
+    s(&mut h, 7, l.country_of_residence_code.as_deref());
+    s(&mut h, 8, l.city_of_residence_id.as_deref());
+    s(&mut h, 9, l.country_of_origin_code.as_deref());
+    s(&mut h, 10, l.education_level.map(|e| e.as_str()));
+    s(&mut h, 11, l.field_of_study.as_deref());
+    s(&mut h, 12, l.employment_status.map(|e| e.as_str()));
+    for skill in &l.skills {
+        s(&mut h, 13, Some(skill));
+    }
+    s(&mut h, 14, l.bio.as_deref());
+    n(&mut h, 15, time(l.signup_at));
+    n(&mut h, 16, time(l.last_active_at));
+    n(&mut h, 17, float(l.assessment_score));
+    for e in &l.enrollments {
+        s(&mut h, 18, Some(&e.cohort_id));
+        s(&mut h, 19, e.status.map(|x| x.as_str()));
+        n(&mut h, 20, date(e.enrolled_at));
+        n(&mut h, 21, date(e.completed_at));
+        n(&mut h, 22, float(e.score));
+    }
+    h.digest()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PrivacyMode;
+    use learngraph_source::{prescan, BatchReader, SourceConfig};
+
+    const HEADER: &str = "learner_id,full_name,email,gender,date_of_birth,country_of_residence,city_of_residence,country_of_origin,education_level,field_of_study,employment_status,skills_list,bio,enrollments,signup_date,last_active_at,assessment_score";
+
+    fn transform(rows: &[&str], privacy: Privacy) -> (Vec<Learner>, Dimensions, FieldStats) {
+        let dir = std::env::temp_dir().join(format!("lg-transform-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let body = rows.join("\n");
+        let path = dir.join(format!(
+            "t{}.csv",
+            xxhash_rust::xxh3::xxh3_64(body.as_bytes())
+        ));
+        std::fs::write(&path, format!("{HEADER}\n{body}\n")).unwrap();
+        let config = SourceConfig::default();
+        let index = prescan(std::slice::from_ref(&path), &config, &|_| {}).unwrap();
+        let mut reader = BatchReader::new(&config, &index);
+        let batch = reader.next_batch().unwrap().unwrap();
+        let mut t = Transformer::new(
+            Sentinels::new(&config.sentinels),
+            privacy,
+            Date::new(2026, 11, 23).unwrap(),
+            Arc::new(GeoResolver::new()),
+        );
+        let out = t.transform_batch(&batch);
+        std::fs::remove_file(&path).unwrap();
+        (out.learners, out.candidates, out.stats)
+    }
+
+    fn keep() -> Privacy {
+        Privacy::with_salt(PrivacyMode::Keep, PrivacyMode::Keep, b"")
+    }
+
+    #[test]
+    fn a_full_row_is_normalised_field_by_field() {
+        let row = r#"L1,  Amina   Yusuf ,Amina@Example.ORG ,F,12/04/1998,egypt ,Cairo,Nigeria,BSc,Computer  Science,Self-employed,"Python, python ,SQL","Line 1
+Line 2","[{""program"":""Data Science"",""cohort"":""DS-2023-07"",""status"":""graduated"",""enrolled_at"":""2023-07-01"",""score"":87.5}]",2023-07-01 09:12:44,2024-01-02T10:00:00+02:00,87.5"#;
+        let (learners, dims, stats) = transform(&[row], keep());
+        let l = &learners[0];
+        assert_eq!(l.learner_id, "L1");
+        assert_eq!(l.full_name.as_deref(), Some("Amina Yusuf"));
+        assert_eq!(l.email.as_deref(), Some("amina@example.org"));
+        assert_eq!(l.gender, Some(learngraph_model::Gender::Female));
+        assert_eq!(
+            l.birth_date.map(|d| d.to_string()).as_deref(),
+            Some("1998-04-12")
+        );
+        assert_eq!(l.birth_year, Some(1998));
+        assert_eq!(l.country_of_residence_code.as_deref(), Some("EGYPT"));
+        assert_eq!(l.city_of_residence_id.as_deref(), Some("EGYPT:cairo"));
+        assert_eq!(
+            l.education_level,
+            Some(learngraph_model::EducationLevel::Bachelor)
+        );
+        assert_eq!(l.field_of_study.as_deref(), Some("Computer Science"));
+        assert_eq!(
+            l.employment_status,
+            Some(learngraph_model::EmploymentStatus::SelfEmployed)
+        );
+        assert_eq!(l.skills, vec!["python", "sql"]);
+        assert_eq!(l.bio.as_deref(), Some("Line 1\nLine 2"));
+        assert_eq!(l.enrollments.len(), 1);
+        assert_eq!(l.signup_at.unwrap().to_string(), "2023-07-01T09:12:44Z");
+        assert_eq!(
+            l.last_active_at.unwrap().to_string(),
+            "2024-01-02T08:00:00Z"
+        );
+        assert_eq!(l.assessment_score, Some(87.5));
+        assert_eq!(l.source_row, 2);
+        let displays: Vec<&str> = dims
+            .skills
+            .iter()
+            .map(|s| s.display_name.as_str())
+            .collect();
+        assert_eq!(displays, ["Python", "SQL"]);
+        assert_eq!(dims.countries.len(), 2);
+        assert_eq!(dims.cohorts[0].program.as_deref(), Some("Data Science"));
+        assert_eq!(
+            stats.nulls_by_field().len(),
+            0,
+            "{:?}",
+            stats.nulls_by_field()
+        );
+    }
+
+    #[test]
+    fn bad_values_become_counted_nulls_and_the_row_survives() {
+        let row = "L2,,not-an-email,Prefer not to say,2031-02-30,-99,Lagos,N/A,astronaut,-99,??,,,[{oops,yesterday,2099-01-01,120";
+        let (learners, _, stats) = transform(&[row], keep());
+        let l = &learners[0];
+        use NullReason::*;
+        for (field, reason) in [
+            (Field::FullName, Empty),
+            (Field::Email, MalformedEmail),
+            (Field::Gender, Declined),
+            (Field::DateOfBirth, ImpossibleDate),
+            (Field::CountryOfResidence, Sentinel),
+            (Field::CityOfResidence, NoCountry),
+            (Field::CountryOfOrigin, Sentinel),
+            (Field::EducationLevel, Unrecognised),
+            (Field::FieldOfStudy, Sentinel),
+            (Field::EmploymentStatus, Unrecognised),
+            (Field::SkillsList, Empty),
+            (Field::Bio, Empty),
+            (Field::Enrollments, InvalidJson),
+            (Field::SignupDate, Unparseable),
+            (Field::LastActiveAt, OutOfRange),
+            (Field::AssessmentScore, OutOfRange),
+        ] {
+            assert_eq!(stats.nulls(field, reason), 1, "{field} {reason:?}");
+        }
+        let expected = Learner {
+            learner_id: "L2".into(),
+            source_row: 2,
+            content_hash: l.content_hash,
+            ..Learner::default()
+        };
+        assert_eq!(*l, expected);
+    }
+
+    #[test]
+    fn category_caches_count_every_null() {
+        let rows = [
+            "L1,,,-99,,,,,,,,,,,,,",
+            "L2,,,-99,,,,,,,,,,,,,",
+            "L3,,,x,,,,,,,,,,,,,",
+            "L4,,,x,,,,,,,,,,,,,",
+        ];
+        let (_, _, stats) = transform(&rows, keep());
+        assert_eq!(stats.nulls(Field::Gender, NullReason::Sentinel), 2);
+        assert_eq!(stats.nulls(Field::Gender, NullReason::Unrecognised), 2);
+    }
+
+    #[test]
+    fn privacy_hashes_and_drops() {
+        let row = "L3,Amina Yusuf,a@b.org,,,,,,,,,,,,,,";
+        let p = Privacy::with_salt(PrivacyMode::Hash, PrivacyMode::Drop, b"pepper");
+        let (learners, _, stats) = transform(&[row], p);
+        let l = &learners[0];
+        assert_eq!(l.full_name, None);
+        assert_eq!(stats.nulls(Field::FullName, NullReason::PrivacyDropped), 1);
+        let email = l.email.as_deref().unwrap();
+        assert_eq!(email.len(), 64);
+        assert!(!email.contains("a@b.org"));
+    }
+
+    #[test]
+    fn the_content_hash_tracks_content_not_position() {
+        let a = "L4,Ann,,,,,,,,,,Python,,,,,";
+        let b = "L4,Ann,,,,,,,,,,python ; PYTHON,,,,,";
+        let c = "L4,Anne,,,,,,,,,,Python,,,,,";
+        let (la, _, _) = transform(&[a], keep());
+        let (lb, _, _) = transform(&["L0,x,,,,,,,,,,,,,,,", b], keep());
+        let (lc, _, _) = transform(&[c], keep());
+        assert_eq!(
+            la[0].content_hash, lb[1].content_hash,
+            "same content, other line"
+        );
+        assert_ne!(la[0].source_row, lb[1].source_row);
+        assert_ne!(la[0].content_hash, lc[0].content_hash);
+    }
+
+    #[test]
+    fn year_only_birth_dates_keep_the_year() {
+        let rows = ["L5,,,,1998,,,,,,,,,,,,", "L6,,,,1850,,,,,,,,,,,,"];
+        let (learners, _, stats) = transform(&rows, keep());
+        assert_eq!(
+            (learners[0].birth_date, learners[0].birth_year),
+            (None, Some(1998))
+        );
+        assert_eq!(stats.repairs(Field::DateOfBirth, Repair::YearOnly), 1);
+        assert_eq!(learners[1].birth_year, None);
+        assert_eq!(stats.nulls(Field::DateOfBirth, NullReason::OutOfRange), 1);
+    }
+}

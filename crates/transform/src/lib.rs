@@ -1,0 +1,35 @@
+//! Transformation: raw rows in, typed [`Learner`](learngraph_model::Learner)s and dimension nodes out.
+//!
+//! Everything here is pure computation: no I/O, no clock (today's date is given), no shared state.
+//! A [`Transformer`] is owned by one worker thread and keeps its caches to itself; the
+//! [`DimensionRegistry`] runs on the single ordered collector and decides which dimension nodes are
+//! new to the run.
+//!
+//! - [`text`]: byte-level cleaning (NUL bytes, invalid UTF-8, whitespace) with counted repairs.
+//! - [`date`]: the date and timestamp formats of the spec.
+//! - [`vocab`]: gender, education, employment and enrollment status to small vocabularies.
+//! - [`skills`]: comma, semicolon or JSON-array skill lists to normalised names.
+//! - [`enrollments`]: the enrollments JSON to cohorts, programmes and `ENROLLED_IN`.
+//! - [`privacy`]: keep, salted hash or drop for personal data.
+//! - [`geo`]: country and city resolution.
+//! - [`stats`]: why values became null, and what was repaired, per field.
+//! - [`learner`]: the row-to-learner function that uses all of the above.
+//! - [`dims`]: run-wide de-duplication of dimension nodes.
+
+pub mod config;
+pub mod date;
+pub mod dims;
+pub mod enrollments;
+pub mod geo;
+pub mod learner;
+pub mod privacy;
+pub mod skills;
+pub mod stats;
+pub mod text;
+pub mod vocab;
+
+pub use config::{PrivacyConfig, PrivacyMode, TransformConfig};
+pub use dims::DimensionRegistry;
+pub use learner::{TransformedBatch, Transformer};
+pub use privacy::{Privacy, PrivacyError};
+pub use stats::{FieldStats, NullReason, Repair};
