@@ -79,6 +79,8 @@ pub struct RunInput {
 /// A batch on its way from a worker to the collector.
 struct Transformed {
     batch: TransformedBatch,
+    /// The worker that made it, which also frees it (see `transform_stage`).
+    worker: usize,
     file: usize,
     rejected: Vec<RejectedRow>,
     merged: Vec<MergedRow>,
@@ -132,29 +134,45 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
     }
     let (raw_tx, raw_rx) = bounded::<RowBatch>(workers * 2);
     let (done_tx, done_rx) = bounded::<Transformed>(workers * 2);
+    let (spare_tx, spare_rx) = bounded::<RowBatch>(in_flight);
+    let (spent_txs, spent_rxs): (Vec<_>, Vec<_>) = (0..workers)
+        .map(|_| bounded::<LearnerBatch>(in_flight))
+        .unzip();
     let geo = Arc::new(GeoResolver::new());
     let bar = Progress::bytes("load", index.bytes, input.progress);
 
     let outcome = thread::scope(|scope| -> Result<Collected, PipelineError> {
         let source_config = &settings.source;
         let index = &index;
-        let reader = scope.spawn(move || read_stage(source_config, index, &ticket_rx, &raw_tx));
+        let reader =
+            scope.spawn(move || read_stage(source_config, index, &ticket_rx, &raw_tx, &spare_rx));
         let mut handles = Vec::with_capacity(workers);
-        for _ in 0..workers {
+        for (worker, spent_rx) in spent_rxs.into_iter().enumerate() {
             let raw_rx = raw_rx.clone();
             let done_tx = done_tx.clone();
+            let spare_tx = spare_tx.clone();
             let mut t = Transformer::new(
                 Sentinels::new(&settings.source.sentinels),
                 privacy.clone(),
                 input.today,
                 geo.clone(),
             );
-            handles.push(scope.spawn(move || transform_stage(&mut t, &raw_rx, &done_tx)));
+            handles.push(scope.spawn(move || {
+                transform_stage(worker, &mut t, &raw_rx, &done_tx, &spare_tx, &spent_rx)
+            }));
         }
-        drop((raw_rx, done_tx));
-        let collected = collect_stage(&done_rx, &ticket_tx, sink, &mut quarantine, index, &bar);
+        drop((raw_rx, done_tx, spare_tx));
+        let collected = collect_stage(
+            &done_rx,
+            &ticket_tx,
+            &spent_txs,
+            sink,
+            &mut quarantine,
+            index,
+            &bar,
+        );
         // Unblock the reader and the workers if the collector stopped early.
-        drop((done_rx, ticket_tx));
+        drop((done_rx, ticket_tx, spent_txs));
         let read = reader.join().map_err(|_| PipelineError::Thread("reader"))?;
         let mut transform_busy = Duration::ZERO;
         for h in handles {
@@ -262,6 +280,7 @@ fn read_stage(
     index: &learngraph_source::DuplicateIndex,
     tickets: &Receiver<()>,
     out: &Sender<RowBatch>,
+    spare: &Receiver<RowBatch>,
 ) -> Result<(Duration, Vec<String>), PipelineError> {
     let mut reader = BatchReader::new(config, index);
     let mut busy = Duration::ZERO;
@@ -270,10 +289,16 @@ fn read_stage(
         if tickets.recv().is_err() {
             break; // the collector stopped
         }
+        for used in spare.try_iter() {
+            reader.recycle(used);
+        }
         let t = Instant::now();
         let batch = reader.next_batch()?;
         busy += t.elapsed();
-        let Some(batch) = batch else { break };
+        let Some(batch) = batch else {
+            reader.verify_complete()?;
+            break;
+        };
         if batch.seq == 0 {
             unmapped = batch.layout.unmapped_columns();
         }
@@ -284,27 +309,42 @@ fn read_stage(
     Ok((busy, unmapped))
 }
 
+/// Transforms batches. Learners written by the sink come back here to be dropped: freeing memory
+/// on the thread that allocated it keeps the allocator's pages warm (freed from the collector,
+/// they cost fresh, zeroed pages and page faults on every batch).
 fn transform_stage(
+    worker: usize,
     t: &mut Transformer,
     input: &Receiver<RowBatch>,
     out: &Sender<Transformed>,
+    spare: &Sender<RowBatch>,
+    spent: &Receiver<LearnerBatch>,
 ) -> Duration {
     let mut busy = Duration::ZERO;
-    for batch in input {
+    let mut pool: Vec<Vec<learngraph_model::Learner>> = Vec::new();
+    for mut batch in input {
+        for done in spent.try_iter() {
+            let mut learners = done.learners;
+            learners.clear();
+            pool.push(learners);
+        }
         let started = Instant::now();
-        let transformed = t.transform_batch(&batch);
+        let transformed = t.transform_batch(&batch, pool.pop().unwrap_or_default());
         busy += started.elapsed();
         let item = Transformed {
             batch: transformed,
+            worker,
             file: batch.file,
             records: batch.records(),
             input_position: batch.input_position,
-            rejected: batch.rejected,
-            merged: batch.merged,
+            rejected: std::mem::take(&mut batch.rejected),
+            merged: std::mem::take(&mut batch.merged),
         };
         if out.send(item).is_err() {
             break;
         }
+        // The reader may be done already; then the buffers are simply dropped.
+        let _ = spare.try_send(batch);
     }
     busy
 }
@@ -329,6 +369,7 @@ struct Collected {
 fn collect_stage(
     input: &Receiver<Transformed>,
     tickets: &Sender<()>,
+    spent: &[Sender<LearnerBatch>],
     sink: &mut dyn GraphSink,
     quarantine: &mut Quarantine,
     index: &learngraph_source::DuplicateIndex,
@@ -344,6 +385,7 @@ fn collect_stage(
             next += 1;
             let Transformed {
                 batch,
+                worker,
                 file,
                 rejected,
                 merged,
@@ -385,6 +427,8 @@ fn collect_stage(
                 learners = out.learners.len(),
                 "BatchCommitted"
             );
+            // When the worker's queue is full the batch is simply dropped here.
+            let _ = spent[worker].try_send(out);
             bar.set(input_position);
             // A ticket back lets the reader start one more batch.
             let _ = tickets.send(());

@@ -3,6 +3,15 @@
 use learngraph_model::schema::{Ident, PropType, Property};
 use learngraph_model::{Date, DateTime};
 
+/// Whether a field must be quoted: it holds a delimiter, a quote or a line break.
+fn needs_quotes(b: &[u8]) -> bool {
+    // Most fields are short; a plain loop beats setting up a vector search for them.
+    if b.len() < 32 {
+        return b.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'));
+    }
+    memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some()
+}
+
 /// A row under construction; reused for every row of a file.
 #[derive(Default)]
 pub(crate) struct RowBuf {
@@ -27,9 +36,7 @@ impl RowBuf {
     pub fn str(&mut self, s: &str) {
         self.sep();
         let b = s.as_bytes();
-        let needs_quotes =
-            memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some();
-        if !needs_quotes {
+        if !needs_quotes(b) {
             self.buf.extend_from_slice(b);
             return;
         }
@@ -91,10 +98,7 @@ impl RowBuf {
     /// A `string[]` field, items joined by `;` (items never contain `;`: it splits skill lists).
     pub fn list(&mut self, items: &[String]) {
         self.sep();
-        let quote = items.iter().any(|s| {
-            let b = s.as_bytes();
-            memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some()
-        });
+        let quote = items.iter().any(|s| needs_quotes(s.as_bytes()));
         if quote {
             self.buf.push(b'"');
         }

@@ -240,16 +240,27 @@ pub(crate) fn classify<'r>(
     key_col: usize,
     sentinels: &Sentinels,
 ) -> Result<&'r [u8], RejectReason> {
-    if !rec.is_complete() {
+    let key = rec.get(key_col).unwrap_or_default();
+    check_record(rec.is_complete(), rec.len(), key, width, sentinels)
+}
+
+/// The checks of [`classify`] on a record's facts, shared by both passes so that they agree.
+pub(crate) fn check_record<'k>(
+    complete: bool,
+    fields: usize,
+    key: &'k [u8],
+    width: usize,
+    sentinels: &Sentinels,
+) -> Result<&'k [u8], RejectReason> {
+    if !complete {
         return Err(RejectReason::UnterminatedQuote);
     }
-    if rec.len() != width {
+    if fields != width {
         return Err(RejectReason::FieldCount {
             expected: width,
-            found: rec.len(),
+            found: fields,
         });
     }
-    let key = rec.get(key_col).unwrap_or_default();
     if sentinels.is_null(key) {
         return Err(RejectReason::MissingKey);
     }
@@ -280,6 +291,9 @@ pub struct BatchReader<'a> {
     done_bytes: u64,
     /// Data size of the last batch, to size the next one's buffer at once.
     last_data: usize,
+    /// Buffers of batches the workers are done with, for reuse.
+    spare: Vec<(Vec<u8>, Vec<u32>, Vec<RowMeta>)>,
+    winners_seen: u64,
 }
 
 struct OpenFile {
@@ -304,6 +318,40 @@ impl<'a> BatchReader<'a> {
             record: 0,
             done_bytes: 0,
             last_data: 0,
+            spare: Vec::new(),
+            winners_seen: 0,
+        }
+    }
+
+    /// Checks, once every batch was read, that this pass met the same records and the same
+    /// winning rows as the first pass. A difference would mean a learner was lost; it is an error.
+    pub fn verify_complete(&self) -> Result<(), SourceError> {
+        let winners = self.index.duplicated_keys() as u64;
+        if self.record != self.index.records || self.winners_seen != winners {
+            return Err(SourceError::PassesDisagree {
+                first: self.index.records,
+                second: self.record,
+                winners,
+                winners_seen: self.winners_seen,
+            });
+        }
+        Ok(())
+    }
+
+    /// Hands back a batch that was transformed, so that its buffers serve a later batch
+    /// (fresh multi-megabyte buffers for every batch cost page faults).
+    pub fn recycle(&mut self, batch: RowBatch) {
+        if self.spare.len() < 8 {
+            let RowBatch {
+                mut data,
+                mut ends,
+                mut rows,
+                ..
+            } = batch;
+            data.clear();
+            ends.clear();
+            rows.clear();
+            self.spare.push((data, ends, rows));
         }
     }
 
@@ -342,13 +390,20 @@ impl<'a> BatchReader<'a> {
             };
             let path = &self.index.files[file.no].path;
             let width = file.layout.width();
+            let (data, ends, rows) = self.spare.pop().unwrap_or_else(|| {
+                (
+                    Vec::with_capacity(self.last_data + self.last_data / 8),
+                    Vec::with_capacity(self.config.batch_rows * width),
+                    Vec::with_capacity(self.config.batch_rows),
+                )
+            });
             let mut batch = RowBatch {
                 seq: self.seq,
                 file: file.no,
                 layout: file.layout.clone(),
-                data: Vec::with_capacity(self.last_data + self.last_data / 8),
-                ends: Vec::with_capacity(self.config.batch_rows * width),
-                rows: Vec::with_capacity(self.config.batch_rows),
+                data,
+                ends,
+                rows,
                 rejected: Vec::new(),
                 merged: Vec::new(),
                 input_position: 0,
@@ -382,6 +437,10 @@ impl<'a> BatchReader<'a> {
                             winner_file: w.file,
                             winner_line: w.line,
                         }),
+                        Some(_) => {
+                            self.winners_seen += 1;
+                            batch.push_row(&self.rec, RowMeta { line, record });
+                        }
                         _ => batch.push_row(&self.rec, RowMeta { line, record }),
                     },
                 }

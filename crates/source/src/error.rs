@@ -69,6 +69,18 @@ pub enum SourceError {
         /// The file.
         path: PathBuf,
     },
+    /// The two passes over the input did not see the same records (a bug, never silent).
+    #[error("internal error: the first pass read {first} records and {winners} duplicate winners, the second {second} and {winners_seen}; nothing was lost silently, but the run is stopped")]
+    PassesDisagree {
+        /// Records in the first pass.
+        first: u64,
+        /// Records in the second pass.
+        second: u64,
+        /// Winning rows of duplicated keys, first pass.
+        winners: u64,
+        /// Winning rows met in the second pass.
+        winners_seen: u64,
+    },
     /// The delimiter setting is not one ASCII character.
     #[error("source.delimiter must be one ASCII character, not {0:?}")]
     BadDelimiter(char),

@@ -7,6 +7,7 @@
 //!
 //! - [`reader`]: an RFC 4180 record reader over `csv-core` that keeps each record's raw bytes.
 //! - [`layout`]: maps the header's columns to the logical [`Field`]s, by configuration.
+//! - [`scan`]: a fast record scanner for the first pass that follows `csv-core`'s rules.
 //! - [`prescan`]: the first pass that finds duplicate keys, so that the later row can win.
 //! - [`batch`]: the second pass, cutting valid rows into owned [`RowBatch`]es for the workers.
 //! - [`config`]: the column mapping and the sentinels, as a serde section.
@@ -18,6 +19,7 @@ pub mod field;
 pub mod layout;
 pub mod prescan;
 pub mod reader;
+pub mod scan;
 
 pub use batch::{BatchReader, MergedRow, RejectReason, RejectedRow, Row, RowBatch, RowMeta};
 pub use config::{ColumnMapping, Sentinels, SourceConfig};

@@ -4,16 +4,19 @@
 //! source reads the export twice. This pass parses every record but keeps only a 64-bit hash per
 //! key; at its end only the duplicated keys remain, each with the record that wins. It applies the
 //! same structural checks as the second pass, so that a broken later duplicate does not beat a
-//! good earlier row.
+//! good earlier row. It reads with the [`KeyScanner`], which decodes only the key column.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
-use crate::batch::{classify, open_export, ExportFile};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+
+use crate::batch::{check_record, open_export, ExportFile};
 use crate::config::{Sentinels, SourceConfig};
 use crate::error::SourceError;
-use crate::reader::RawRecord;
+use crate::scan::{KeyScanner, ScannedRecord};
 
 /// The keys are already xxh3 hashes; hashing them again would be wasted work.
 #[derive(Default)]
@@ -87,40 +90,55 @@ pub fn prescan(
     let sentinels = Sentinels::new(&config.sentinels);
     let mut seen: HashSet<u64, HashBuild> = HashSet::default();
     let mut index = DuplicateIndex::default();
-    let mut rec = RawRecord::default();
     let mut first_header: Option<(PathBuf, Vec<String>)> = None;
     let mut done_bytes = 0;
+    let mut buf = vec![0u8; 1 << 20];
     for (file_no, path) in paths.iter().enumerate() {
-        let (mut reader, layout, file) = open_export(path, config, &mut first_header)?;
+        // The header is read by the same reader as in the second pass; the body by the scanner.
+        let (reader, layout, file) = open_export(path, config, &mut first_header)?;
         let key_col = layout
             .column(crate::Field::LearnerId)
             .ok_or_else(|| missing_key_column(path, &layout))?;
-        let mut n = 0u64;
-        while reader
-            .read_record(&mut rec)
-            .map_err(|e| SourceError::io(path, e))?
-        {
+        let (body_start, body_line) = (reader.position(), reader.line());
+        drop(reader);
+        let mut input = File::open(path).map_err(|e| SourceError::io(path, e))?;
+        input
+            .seek(SeekFrom::Start(body_start))
+            .map_err(|e| SourceError::io(path, e))?;
+        let delimiter = config.delimiter as u8;
+        let mut scanner = KeyScanner::new(delimiter, key_col, body_line);
+        let width = layout.width();
+        let mut on_record = |r: &ScannedRecord<'_>| {
             let record = index.records;
             index.records += 1;
-            n += 1;
-            if n % 65_536 == 0 {
-                progress(done_bytes + reader.position());
-            }
-            let Ok(key) = classify(&rec, layout.width(), key_col, &sentinels) else {
-                continue;
+            let Ok(key) = check_record(r.complete, r.fields, r.key, width, &sentinels) else {
+                return;
             };
             let hash = crate::key_hash(key);
-            let winner = Winner {
-                record,
-                file: file_no,
-                line: rec.line(),
-            };
             if !seen.insert(hash) {
                 index.superseded += 1;
+                let winner = Winner {
+                    record,
+                    file: file_no,
+                    line: r.line,
+                };
                 index.winners.insert(hash, winner);
             }
+        };
+        let mut read = body_start;
+        loop {
+            let n = match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(SourceError::io(path, e)),
+            };
+            scanner.feed(&buf[..n], &mut on_record);
+            read += n as u64;
+            progress(done_bytes + read);
         }
-        done_bytes += reader.position();
+        scanner.finish(&mut on_record);
+        done_bytes += read;
         index.bytes += file.size;
         index.files.push(file);
     }

@@ -21,7 +21,8 @@ pub struct RawRecord {
     raw: Vec<u8>,
     line: u64,
     byte: u64,
-    terminated: bool,
+    /// The record was ended by the end of the input rather than a line terminator.
+    at_eof: bool,
 }
 
 impl RawRecord {
@@ -83,7 +84,9 @@ impl RawRecord {
 
     /// False when the file ended inside this record's quoted field: the row was cut off.
     pub fn is_complete(&self) -> bool {
-        self.terminated || self.raw.iter().filter(|&&b| b == b'"').count() % 2 == 0
+        // csv-core does not say in which state the input ended; the scanner knows, and it only
+        // runs for the last record of a file.
+        !self.at_eof || crate::scan::closes_its_quotes(&self.raw)
     }
 }
 
@@ -128,6 +131,11 @@ impl<R: Read> CsvReader<R> {
     /// Bytes consumed so far, byte-order mark included.
     pub fn position(&self) -> u64 {
         self.byte
+    }
+
+    /// The line on which the next record starts (before skipping blank lines).
+    pub fn line(&self) -> u64 {
+        self.line
     }
 
     fn fill(&mut self) -> std::io::Result<()> {
@@ -202,11 +210,13 @@ impl<R: Read> CsvReader<R> {
         rec.line = self.line;
         rec.byte = self.byte;
         let (mut nout, mut nend) = (0, 0);
+        rec.at_eof = false;
         loop {
             if self.pos == self.filled && !self.eof {
                 self.fill()?;
             }
             let input = &self.buf[self.pos..self.filled];
+            rec.at_eof = input.is_empty();
             let (res, nin, out, ends) =
                 self.core
                     .read_record(input, &mut rec.fields[nout..], &mut rec.ends[nend..]);
@@ -229,7 +239,6 @@ impl<R: Read> CsvReader<R> {
                 }
                 ReadRecordResult::Record => {
                     rec.len = nend;
-                    rec.terminated = matches!(rec.raw.last(), Some(b'\n' | b'\r'));
                     // csv-core skips blank lines silently; move the record's position past them.
                     let blank = rec
                         .raw
@@ -255,6 +264,8 @@ mod tests {
 
     /// A parsed record as the tests compare it: fields as strings, line, and completeness.
     type Parsed = (Vec<String>, u64, bool);
+    /// Expected records of one case: fields and starting line.
+    type Expected<'a> = &'a [(&'a [&'a str], u64)];
 
     fn parse(input: &[u8], capacity: usize) -> Vec<Parsed> {
         let mut r = CsvReader::with_capacity(input, b',', capacity);
@@ -272,7 +283,7 @@ mod tests {
     }
 
     /// Every case runs with buffers from 1 byte up, so that each field crosses a refill.
-    fn check(input: &[u8], expected: &[(&[&str], u64)]) {
+    fn check(input: &[u8], expected: Expected<'_>) {
         for cap in [1, 2, 3, 5, 7, 16, 64, 1 << 16] {
             let got = parse(input, cap);
             let want: Vec<Parsed> = expected
@@ -286,7 +297,7 @@ mod tests {
 
     #[test]
     fn reader_cases() {
-        let cases: &[(&[u8], &[(&[&str], u64)])] = &[
+        let cases: &[(&[u8], Expected<'_>)] = &[
             (b"a,b\n1,2\n", &[(&["a", "b"], 1), (&["1", "2"], 2)]),
             (b"a,b\r\n1,2\r\n", &[(&["a", "b"], 1), (&["1", "2"], 2)]),
             (

@@ -321,8 +321,10 @@ fn variant(rng: &mut Rng, s: &str, out: &mut Vec<u8>) {
     }
 }
 
+const SENTINELS: &[&str] = &["-99", "N/A", "", "null", "-99.0"];
+
 fn sentinel(rng: &mut Rng) -> &'static str {
-    *rng.pick(&["-99", "N/A", "", "null", "-99.0"])
+    SENTINELS[rng.below(SENTINELS.len() as u64) as usize]
 }
 
 fn weighted_str(rng: &mut Rng, table: &[(&'static str, u64)], w: &Weighted) -> &'static str {

@@ -48,7 +48,7 @@ pub fn parse_date(s: &str) -> Result<DateValue, NullReason> {
     }
     // A timestamp in a date column: its date part decides.
     let b = match b.iter().position(|&c| c == b'T' || c == b' ') {
-        Some(i) if i == 10 => &b[..10],
+        Some(10) => &b[..10],
         _ => b,
     };
     for sep in [b'-', b'/', b'.'] {

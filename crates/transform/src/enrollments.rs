@@ -4,9 +4,13 @@
 //! array; entries without a cohort are skipped and counted; values are normalised like the
 //! learner's own (status vocabulary, dates, score range).
 
-use learngraph_model::{Enrollment, EnrollmentStatus};
+use std::borrow::Cow;
+use std::fmt;
+
+use learngraph_model::{Date, Enrollment, EnrollmentStatus};
 use learngraph_source::Field;
-use serde_json::Value;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
 
 use crate::date::{parse_date, DateValue};
 use crate::stats::{FieldStats, NullReason, Repair};
@@ -22,50 +26,116 @@ pub struct ParsedEnrollment {
     pub program: Option<String>,
 }
 
-fn text(v: Option<&Value>) -> Option<String> {
-    let s = match v? {
-        Value::String(s) => collapse_whitespace(s),
-        Value::Number(n) => n.to_string(),
-        _ => return None,
+/// One entry as the export writes it; strings borrow from the cell where JSON allows.
+#[derive(Deserialize)]
+struct RawEnrollment<'a> {
+    #[serde(borrow, default)]
+    program: Option<Scalar<'a>>,
+    #[serde(borrow, default)]
+    cohort: Option<Scalar<'a>>,
+    #[serde(borrow, default)]
+    status: Option<Scalar<'a>>,
+    #[serde(borrow, default)]
+    enrolled_at: Option<Scalar<'a>>,
+    #[serde(borrow, default)]
+    completed_at: Option<Scalar<'a>>,
+    #[serde(borrow, default)]
+    score: Option<Scalar<'a>>,
+}
+
+/// A JSON value reduced to what an enrollment field can use: text, a number, or anything else.
+enum Scalar<'a> {
+    Text(Cow<'a, str>),
+    Number(f64),
+    Other,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Scalar<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Number(v as f64))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Scalar<'a>, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Scalar<'a>, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+fn text(v: &Option<Scalar<'_>>) -> Option<String> {
+    let s = match v.as_ref()? {
+        Scalar::Text(s) => collapse_whitespace(s),
+        Scalar::Number(n) => n.to_string(),
+        Scalar::Other => return None,
     };
     (!s.is_empty()).then_some(s)
 }
 
-fn date(v: Option<&Value>) -> Option<learngraph_model::Date> {
-    match parse_date(&text(v)?) {
-        Ok(DateValue::Full(d)) => Some(d),
+fn date(v: &Option<Scalar<'_>>) -> Option<Date> {
+    match v.as_ref()? {
+        Scalar::Text(s) => match parse_date(s) {
+            Ok(DateValue::Full(d)) => Some(d),
+            _ => None,
+        },
         _ => None,
     }
 }
 
 /// A score from 0 to 100, as a number or numeric string.
-pub fn score(v: Option<&Value>) -> Option<f64> {
-    let x = match v? {
-        Value::Number(n) => n.as_f64()?,
-        Value::String(s) => s.trim().parse().ok()?,
-        _ => return None,
+fn score(v: &Option<Scalar<'_>>) -> Option<f64> {
+    let x = match v.as_ref()? {
+        Scalar::Number(n) => *n,
+        Scalar::Text(s) => s.trim().parse().ok()?,
+        Scalar::Other => return None,
     };
     (x.is_finite() && (0.0..=100.0).contains(&x)).then_some(x)
 }
 
 /// Parses a non-null enrollments cell. `Err` only for JSON that does not parse or is not an
-/// array of objects.
+/// array of objects (or one object).
 pub fn parse_enrollments(
     cell: &str,
     stats: &mut FieldStats,
 ) -> Result<Vec<ParsedEnrollment>, NullReason> {
-    let value: Value = serde_json::from_str(cell).map_err(|_| NullReason::InvalidJson)?;
-    let items = match value {
-        Value::Array(items) => items,
-        obj @ Value::Object(_) => vec![obj],
-        _ => return Err(NullReason::InvalidJson),
+    let cell = cell.trim();
+    let items: Vec<RawEnrollment<'_>> = if cell.starts_with('{') {
+        vec![serde_json::from_str(cell).map_err(|_| NullReason::InvalidJson)?]
+    } else {
+        serde_json::from_str(cell).map_err(|_| NullReason::InvalidJson)?
     };
     let mut out: Vec<ParsedEnrollment> = Vec::with_capacity(items.len());
     for item in &items {
-        let Value::Object(map) = item else {
-            return Err(NullReason::InvalidJson);
-        };
-        let Some(cohort_id) = text(map.get("cohort")) else {
+        let Some(cohort_id) = text(&item.cohort) else {
             stats.repair(Field::Enrollments, Repair::EnrollmentWithoutCohort);
             continue;
         };
@@ -74,16 +144,16 @@ pub fn parse_enrollments(
             continue;
         }
         let status: Option<EnrollmentStatus> =
-            text(map.get("status")).and_then(|s| enrollment_status(&s).ok());
+            text(&item.status).and_then(|s| enrollment_status(&s).ok());
         out.push(ParsedEnrollment {
             enrollment: Enrollment {
                 cohort_id,
                 status,
-                enrolled_at: date(map.get("enrolled_at")),
-                completed_at: date(map.get("completed_at")),
-                score: score(map.get("score")),
+                enrolled_at: date(&item.enrolled_at),
+                completed_at: date(&item.completed_at),
+                score: score(&item.score),
             },
-            program: text(map.get("program")),
+            program: text(&item.program),
         });
     }
     out.sort_by(|a, b| a.enrollment.cohort_id.cmp(&b.enrollment.cohort_id));

@@ -7,13 +7,15 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use learngraph_model::{Cohort, Date, DateTime, Dimensions, Learner, Program, Skill};
+use learngraph_model::{
+    City, Cohort, Country, Date, DateTime, Dimensions, Learner, Program, Skill,
+};
 use learngraph_source::{ColumnLayout, Field, Row, RowBatch, Sentinels};
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::date::{parse_date, parse_timestamp, DateValue};
 use crate::enrollments::parse_enrollments;
-use crate::geo::{CountryMatch, GeoResolver};
+use crate::geo::GeoResolver;
 use crate::privacy::Privacy;
 use crate::skills::parse_skills;
 use crate::stats::{FieldStats, NullReason, Repair};
@@ -59,7 +61,10 @@ pub struct Transformer {
     privacy: Privacy,
     today: Date,
     geo: Arc<GeoResolver>,
-    countries: HashMap<String, Option<CountryMatch>>,
+    /// Resolved countries by cleaned text.
+    countries: HashMap<String, Option<Arc<Country>>>,
+    /// Resolved cities by country code, then cleaned text.
+    cities: HashMap<String, HashMap<String, Option<Arc<City>>>>,
     genders: VocabCache<learngraph_model::Gender>,
     education: VocabCache<learngraph_model::EducationLevel>,
     employment: VocabCache<learngraph_model::EmploymentStatus>,
@@ -74,18 +79,26 @@ impl Transformer {
             today,
             geo,
             countries: HashMap::new(),
+            cities: HashMap::new(),
             genders: HashMap::new(),
             education: HashMap::new(),
             employment: HashMap::new(),
         }
     }
 
-    /// Transforms every valid row of `batch`.
-    pub fn transform_batch(&mut self, batch: &RowBatch) -> TransformedBatch {
+    /// Transforms every valid row of `batch` into `learners`, a vector to reuse (it is cleared):
+    /// a batch's learners take over a megabyte, and a fresh one per batch costs page faults.
+    pub fn transform_batch(
+        &mut self,
+        batch: &RowBatch,
+        mut learners: Vec<Learner>,
+    ) -> TransformedBatch {
         let layout = &batch.layout;
+        learners.clear();
+        learners.reserve(batch.rows.len());
         let mut out = TransformedBatch {
             seq: batch.seq,
-            learners: Vec::with_capacity(batch.rows.len()),
+            learners,
             ..TransformedBatch::default()
         };
         let mut candidates = Candidates::default();
@@ -184,12 +197,25 @@ impl Transformer {
         Ok(t)
     }
 
-    fn country(&mut self, text: &str) -> Option<CountryMatch> {
+    fn country(&mut self, text: &str) -> Option<Arc<Country>> {
         if let Some(hit) = self.countries.get(text) {
             return hit.clone();
         }
-        let resolved = self.geo.country(text);
+        let resolved = self.geo.country(text).map(|m| Arc::new(m.country));
         self.countries.insert(text.to_string(), resolved.clone());
+        resolved
+    }
+
+    fn city(&mut self, text: &str, country_code: &str) -> Option<Arc<City>> {
+        let by_text = match self.cities.get_mut(country_code) {
+            Some(m) => m,
+            None => self.cities.entry(country_code.to_string()).or_default(),
+        };
+        if let Some(hit) = by_text.get(text) {
+            return hit.clone();
+        }
+        let resolved = self.geo.city(text, country_code).map(Arc::new);
+        by_text.insert(text.to_string(), resolved.clone());
         resolved
     }
 
@@ -202,15 +228,14 @@ impl Transformer {
         stats: &mut FieldStats,
     ) -> Option<String> {
         let text = self.text(row, layout, field, stats)?;
-        let Some(m) = self.country(&text) else {
+        let Some(country) = self.country(&text) else {
             stats.null(field, NullReason::Unresolved);
             return None;
         };
-        let code = m.country.code.clone();
-        if candidates.first(0, &code) {
-            candidates.dims.countries.push(m.country);
+        if candidates.first(0, &country.code) {
+            candidates.dims.countries.push(Country::clone(&country));
         }
-        Some(code)
+        Some(country.code.clone())
     }
 
     fn transform_row(
@@ -274,13 +299,12 @@ impl Transformer {
                 stats.null(F::CityOfResidence, NullReason::NoCountry);
                 None
             }
-            (Some(city), Some(code)) => match self.geo.city(&city, code) {
+            (Some(city), Some(code)) => match self.city(&city, code) {
                 Some(c) => {
-                    let id = c.id.clone();
-                    if candidates.first(1, &id) {
-                        candidates.dims.cities.push(c);
+                    if candidates.first(1, &c.id) {
+                        candidates.dims.cities.push(City::clone(&c));
                     }
-                    Some(id)
+                    Some(c.id.clone())
                 }
                 None => {
                     stats.null(F::CityOfResidence, NullReason::Unresolved);
@@ -501,7 +525,7 @@ mod tests {
             Date::new(2026, 11, 23).unwrap(),
             Arc::new(GeoResolver::new()),
         );
-        let out = t.transform_batch(&batch);
+        let out = t.transform_batch(&batch, Vec::new());
         std::fs::remove_file(&path).unwrap();
         (out.learners, out.candidates, out.stats)
     }

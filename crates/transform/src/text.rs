@@ -43,13 +43,7 @@ fn into_string(bytes: Vec<u8>, field: Field, stats: &mut FieldStats) -> String {
 
 /// Collapses every run of whitespace (line breaks included) to one space and trims.
 pub fn collapse_whitespace(s: &str) -> String {
-    let b = s.as_bytes();
-    let clean = !b.first().is_some_and(u8::is_ascii_whitespace)
-        && !b.last().is_some_and(u8::is_ascii_whitespace)
-        && !b.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
-        && !b.iter().any(|&c| c.is_ascii_whitespace() && c != b' ')
-        && (s.is_ascii() || !s.chars().any(|c| c.is_whitespace() && c != ' '));
-    if clean {
+    if is_collapsed(s) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());
@@ -62,9 +56,36 @@ pub fn collapse_whitespace(s: &str) -> String {
     out
 }
 
+/// Whether `s` is already trimmed with single spaces only: one pass over the bytes.
+fn is_collapsed(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut prev_space = true; // a leading space fails too
+    for &c in b {
+        if c >= 0x80 {
+            // Non-ASCII text may hold Unicode spaces: take the careful path.
+            return !s.chars().any(|c| c.is_whitespace() && c != ' ')
+                && !s.contains("  ")
+                && s.trim() == s;
+        }
+        let space = c == b' ';
+        if (space && prev_space) || (c.is_ascii_whitespace() && !space) {
+            return false;
+        }
+        prev_space = space;
+    }
+    !prev_space || b.is_empty()
+}
+
 /// A lowercase key for vocabulary look-ups: dots, apostrophes and quotes removed; hyphens,
 /// underscores and slashes to spaces; whitespace collapsed.
-pub fn vocab_key(s: &str) -> String {
+pub fn vocab_key(s: &str) -> Cow<'_, str> {
+    // Most category values are already a key ("graduated", "male"): no allocation for them.
+    if is_collapsed(s)
+        && s.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b' ')
+    {
+        return Cow::Borrowed(s);
+    }
     let mut mapped = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -73,7 +94,7 @@ pub fn vocab_key(s: &str) -> String {
             c => mapped.extend(c.to_lowercase()),
         }
     }
-    collapse_whitespace(&mapped)
+    Cow::Owned(collapse_whitespace(&mapped))
 }
 
 #[cfg(test)]
@@ -107,6 +128,25 @@ mod tests {
     }
 
     #[test]
+    fn collapsing_table() {
+        for (input, want) in [
+            ("a b", "a b"),
+            ("  a   b ", "a b"),
+            ("a\tb", "a b"),
+            ("a\nb", "a b"),
+            ("a\u{00A0}b", "a b"),
+            ("مصر  القاهرة", "مصر القاهرة"),
+            ("مصر القاهرة", "مصر القاهرة"),
+            (" x", "x"),
+            ("x ", "x"),
+            ("", ""),
+        ] {
+            assert_eq!(collapse_whitespace(input), want, "{input:?}");
+            assert_eq!(is_collapsed(input), input == want, "{input:?}");
+        }
+    }
+
+    #[test]
     fn vocab_keys() {
         for (input, want) in [
             ("Bachelor's", "bachelors"),
@@ -114,6 +154,8 @@ mod tests {
             ("Self-employed", "self employed"),
             ("  Prefer   not to say ", "prefer not to say"),
             ("MASTER’S", "masters"),
+            ("graduated", "graduated"),
+            ("in_progress", "in progress"),
         ] {
             assert_eq!(vocab_key(input), want, "{input}");
         }

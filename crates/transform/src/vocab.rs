@@ -72,7 +72,7 @@ pub fn gender(raw: &str) -> Result<Gender, NullReason> {
         ),
     ];
     let key = vocab_key(raw);
-    if DECLINED.contains(&key.as_str()) {
+    if DECLINED.contains(&&*key) {
         return Err(NullReason::Declined);
     }
     lookup(TABLE, &key).ok_or(NullReason::Unrecognised)
