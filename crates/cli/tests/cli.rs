@@ -1,0 +1,147 @@
+//! The command line's contract: exit codes, error messages, settings.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn learngraph() -> Command {
+    Command::cargo_bin("learngraph").expect("binary built")
+}
+
+const HEADER: &str = "learner_id,full_name,email,gender,date_of_birth,country_of_residence,city_of_residence,country_of_origin,education_level,field_of_study,employment_status,skills_list,bio,enrollments,signup_date,last_active_at,assessment_score";
+
+fn write(dir: &std::path::Path, name: &str, body: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).expect("write");
+    p
+}
+
+#[test]
+fn a_clean_export_exits_0() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = write(tmp.path(), "ok.csv", &format!("{HEADER}\nL1,Ann,a@b.org,F,1990-01-02,Kenya,Nairobi,Kenya,BSc,CS,Employed,Python,hi,[],2023-01-01,2023-02-01,50\n"));
+    learngraph()
+        .arg("load")
+        .arg(&input)
+        .arg("--target")
+        .arg(format!("import-dir:{}", tmp.path().join("out").display()))
+        .arg("--report-dir")
+        .arg(tmp.path().join("run"))
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "1 rows read: 1 loaded, 0 merged into a later duplicate, 0 quarantined",
+        ));
+}
+
+#[test]
+fn quarantined_rows_exit_3_and_duplicates_keep_the_later_row() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let body = format!("{HEADER}\nL1,First,,,,,,,,,,,,,,,\nL2,,,\nL1,Second,,,,,,,,,,,,,,,\n");
+    let input = write(tmp.path(), "dups.csv", &body);
+    let out = tmp.path().join("out");
+    learngraph()
+        .arg("load")
+        .arg(&input)
+        .arg("--target")
+        .arg(format!("import-dir:{}", out.display()))
+        .arg("--report-dir")
+        .arg(tmp.path().join("run"))
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "3 rows read: 1 loaded, 1 merged into a later duplicate, 1 quarantined",
+        ));
+    let learners = std::fs::read_to_string(out.join("learners.csv")).expect("learners");
+    assert!(learners.starts_with("L1,Learner,Second,"), "{learners}");
+    let q = std::fs::read_to_string(tmp.path().join("run/quarantine.jsonl")).expect("quarantine");
+    assert!(
+        q.contains("\"line\":3") && q.contains("too_few_fields"),
+        "{q}"
+    );
+}
+
+#[test]
+fn a_wrong_column_name_fails_with_the_closest_match() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = write(
+        tmp.path(),
+        "cols.csv",
+        &format!("{}\n", HEADER.replace("learner_id", "learnerid")),
+    );
+    learngraph()
+        .arg("load")
+        .arg(&input)
+        .arg("--report-dir")
+        .arg(tmp.path().join("run"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "cols.csv, line 1: no column `learner_id`",
+        ))
+        .stderr(predicate::str::contains("closest match: `learnerid`"));
+}
+
+#[test]
+fn a_missing_file_fails_with_its_name() {
+    learngraph()
+        .args(["load", "/nonexistent/learners.csv", "--report-dir"])
+        .arg(tempfile::tempdir().expect("tempdir").path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("/nonexistent/learners.csv"));
+}
+
+#[test]
+fn an_unknown_setting_is_a_usage_error_naming_the_nearest() {
+    learngraph()
+        .args(["config", "print", "--set", "pipeline.wrokers=3"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `workers`"));
+}
+
+#[test]
+fn config_print_shows_every_layer() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = write(tmp.path(), "s.toml", "[source]\nbatch_rows = 123\n");
+    learngraph()
+        .args(["config", "print", "--config"])
+        .arg(&file)
+        .env("LEARNGRAPH_PIPELINE__WORKERS", "7")
+        .args(["--target", "import-dir:elsewhere"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("batch_rows = 123"))
+        .stdout(predicate::str::contains("workers = 7"))
+        .stdout(predicate::str::contains("uri = \"import-dir:elsewhere\""));
+}
+
+#[test]
+fn hashing_without_a_salt_is_refused_before_anything_is_written() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = write(tmp.path(), "x.csv", &format!("{HEADER}\n"));
+    learngraph()
+        .arg("load")
+        .arg(&input)
+        .args(["--set", "transform.privacy.email=hash", "--report-dir"])
+        .arg(tmp.path().join("run"))
+        .env_remove("LEARNGRAPH_SALT")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("needs a salt"));
+    assert!(!tmp.path().join("run").exists());
+}
+
+#[test]
+fn generate_is_deterministic() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for name in ["a.csv", "b.csv"] {
+        learngraph()
+            .args(["generate", "--rows", "500", "--seed", "5", "--out"])
+            .arg(tmp.path().join(name))
+            .assert()
+            .success();
+    }
+    let a = std::fs::read(tmp.path().join("a.csv")).expect("a");
+    assert_eq!(a, std::fs::read(tmp.path().join("b.csv")).expect("b"));
+}
