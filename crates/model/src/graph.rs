@@ -4,6 +4,11 @@
 //! hybrid model: Country and City nodes hold the metadata, but no learner write has to lock them.
 //! Dimension nodes ([`Skill`], [`Program`], [`Cohort`], [`Country`], [`City`]) are written once per run;
 //! [`Dimensions`] is how a batch hands over the ones first seen in it.
+//!
+//! A learner refers to dimension nodes by key. Keys are [`Key`]s (`Arc<str>`): hundreds of thousands of
+//! learners share one skill or country, and sharing the key costs a reference count, not a copy.
+
+use std::sync::Arc;
 
 use crate::value::{Date, DateTime};
 
@@ -24,6 +29,9 @@ macro_rules! vocabulary {
         }
     };
 }
+
+/// A shared, immutable key of a dimension node.
+pub type Key = Arc<str>;
 
 vocabulary! {
     /// Normalised gender; a declined answer is a null, not a value.
@@ -103,11 +111,11 @@ pub struct Learner {
     /// Birth year, also when the export gave only a year.
     pub birth_year: Option<u16>,
     /// ISO 3166-1 alpha-2 code of the country of residence.
-    pub country_of_residence_code: Option<String>,
+    pub country_of_residence_code: Option<Key>,
     /// Key of the `City` of residence.
-    pub city_of_residence_id: Option<String>,
+    pub city_of_residence_id: Option<Key>,
     /// ISO 3166-1 alpha-2 code of the country of origin.
-    pub country_of_origin_code: Option<String>,
+    pub country_of_origin_code: Option<Key>,
     /// Normalised education level.
     pub education_level: Option<EducationLevel>,
     /// Free text, cleaned.
@@ -115,7 +123,7 @@ pub struct Learner {
     /// Normalised employment status.
     pub employment_status: Option<EmploymentStatus>,
     /// Normalised skill names, sorted and unique: the `HAS_SKILL` relationships.
-    pub skills: Vec<String>,
+    pub skills: Vec<Key>,
     /// Free text, cleaned (line breaks kept).
     pub bio: Option<String>,
     /// Sign-up instant.
@@ -143,7 +151,7 @@ impl Learner {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Enrollment {
     /// Key of the `Cohort`.
-    pub cohort_id: String,
+    pub cohort_id: Key,
     /// Normalised status.
     pub status: Option<EnrollmentStatus>,
     /// Enrollment date.

@@ -16,7 +16,7 @@ pub mod value;
 
 pub use graph::{
     City, Cohort, Country, Dimensions, EducationLevel, EmploymentStatus, Enrollment,
-    EnrollmentStatus, Gender, Learner, Program, Skill,
+    EnrollmentStatus, Gender, Key, Learner, Program, Skill,
 };
 pub use sink::{GraphSink, LearnerBatch, SinkError, WriteSummary};
 pub use value::{Date, DateTime};

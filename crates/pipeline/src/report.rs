@@ -111,6 +111,16 @@ pub struct Timings {
     pub rows_per_s: f64,
     /// Input megabytes (10^6) per second over the whole run.
     pub mb_per_s: f64,
+    /// Peak resident memory of the process, in MiB (where the OS tells it).
+    pub peak_rss_mib: Option<f64>,
+}
+
+/// Peak resident set size of this process in MiB, from `/proc/self/status` (Linux).
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 /// Files of the run itself.
@@ -165,12 +175,13 @@ impl RunReport {
         );
         let t = &self.timings;
         s += &format!(
-            "  {:.1} s ({:.1} s prescan + {:.1} s load), {:.0} rows/s, {:.0} MB/s, {} workers -> {}\n  report: {}\n",
+            "  {:.1} s ({:.1} s prescan + {:.1} s load), {:.0} rows/s, {:.0} MB/s, peak {} MiB, {} workers -> {}\n  report: {}\n",
             t.total_s,
             t.prescan_s,
             t.load_s,
             t.rows_per_s,
             t.mb_per_s,
+            t.peak_rss_mib.map_or("?".into(), |m| format!("{m:.0}")),
             t.workers,
             self.target,
             self.outputs.report.display()

@@ -247,6 +247,7 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
             workers,
             rows_per_s: read as f64 / total_s.max(1e-9),
             mb_per_s: index.bytes as f64 / 1e6 / total_s.max(1e-9),
+            peak_rss_mib: crate::report::peak_rss_mib(),
         },
         outputs: Outputs {
             report: report_path.clone(),

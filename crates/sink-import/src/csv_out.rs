@@ -96,9 +96,9 @@ impl RowBuf {
     }
 
     /// A `string[]` field, items joined by `;` (items never contain `;`: it splits skill lists).
-    pub fn list(&mut self, items: &[String]) {
+    pub fn list<S: AsRef<str>>(&mut self, items: &[S]) {
         self.sep();
-        let quote = items.iter().any(|s| needs_quotes(s.as_bytes()));
+        let quote = items.iter().any(|s| needs_quotes(s.as_ref().as_bytes()));
         if quote {
             self.buf.push(b'"');
         }
@@ -106,7 +106,7 @@ impl RowBuf {
             if i > 0 {
                 self.buf.push(b';');
             }
-            let mut rest = item.as_bytes();
+            let mut rest = item.as_ref().as_bytes();
             while let Some(j) = memchr::memchr(b'"', rest) {
                 self.buf.extend_from_slice(&rest[..=j]);
                 self.buf.push(b'"');
@@ -194,9 +194,9 @@ mod tests {
         r.opt_float(Some(100.0));
         r.opt_float(Some(f64::NAN));
         r.opt_int(Some(-42i64));
-        r.list(&["python".into(), "sql".into()]);
-        r.list(&["a,b".into(), "c\"d".into()]);
-        r.list(&[]);
+        r.list(&["python", "sql"]);
+        r.list(&["a,b", "c\"d"]);
+        r.list::<&str>(&[]);
         r.end();
         assert_eq!(
             String::from_utf8(r.buf).unwrap(),

@@ -1,10 +1,12 @@
 //! The second pass: valid rows cut into owned batches, broken rows rejected, superseded rows merged.
 //!
 //! A [`RowBatch`] owns the decoded bytes of its rows back to back, so that it can cross a channel to
-//! a transform worker with one allocation per batch rather than one per field. Every record read
-//! lands in exactly one of three places of its batch: `rows`, `rejected` or `merged`.
+//! a transform worker with one allocation per batch rather than one per field (and its buffers are
+//! recycled). Every record read lands in exactly one of three places of its batch: `rows`,
+//! `rejected` or `merged`.
 
 use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -14,12 +16,14 @@ use crate::error::SourceError;
 use crate::field::Field;
 use crate::layout::ColumnLayout;
 use crate::prescan::{missing_key_column, DuplicateIndex};
-use crate::reader::{CsvReader, RawRecord};
+use crate::scan::{Collect, RecordEnd, RecordSink, Scanner};
 
 /// Keys longer than this are refused: no real learner id is, and they would bloat every index.
 const MAX_KEY_BYTES: usize = 256;
 /// A batch is cut when its field data passes this size, whatever its row count.
 const MAX_BATCH_BYTES: usize = 32 << 20;
+/// Read size.
+const CHUNK: usize = 1 << 20;
 
 /// Why a row was rejected to the quarantine.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,7 +83,7 @@ pub struct RejectedRow {
     pub line: u64,
     /// Why.
     pub reason: RejectReason,
-    /// The row's bytes as they are in the file.
+    /// The row's bytes as they are in the file, without its line terminator.
     pub raw: Vec<u8>,
 }
 
@@ -147,15 +151,6 @@ impl RowBatch {
             meta: self.rows[i],
         }
     }
-
-    fn push_row(&mut self, rec: &RawRecord, meta: RowMeta) {
-        let (data, ends) = rec.parts();
-        let base = self.data.len();
-        self.data.extend_from_slice(data);
-        // The batch's byte cap keeps every offset far below u32::MAX.
-        self.ends.extend(ends.iter().map(|&e| (base + e) as u32));
-        self.rows.push(meta);
-    }
 }
 
 /// A view of one valid row of a batch.
@@ -188,37 +183,140 @@ pub(crate) struct ExportFile {
     pub modified: Option<SystemTime>,
 }
 
-/// Opens an export, reads its header and resolves the layout; later files must match the first.
+/// An open export: the file, a read buffer, and the scanner positioned after the header.
+pub(crate) struct ExportReader {
+    path: PathBuf,
+    file: File,
+    buf: Box<[u8]>,
+    pos: usize,
+    filled: usize,
+    eof: bool,
+    finished: bool,
+    scanner: Scanner,
+}
+
+impl ExportReader {
+    /// Opens `path`, skips a UTF-8 byte-order mark and reads the header row.
+    pub fn open(
+        path: &Path,
+        config: &SourceConfig,
+    ) -> Result<(ExportReader, Vec<String>, ExportFile), SourceError> {
+        let delimiter = u8::try_from(config.delimiter)
+            .ok()
+            .filter(u8::is_ascii)
+            .ok_or(SourceError::BadDelimiter(config.delimiter))?;
+        let file = File::open(path).map_err(|e| SourceError::io(path, e))?;
+        let meta = file.metadata().map_err(|e| SourceError::io(path, e))?;
+        let stamp = ExportFile {
+            path: path.to_path_buf(),
+            size: meta.len(),
+            modified: meta.modified().ok(),
+        };
+        let mut r = ExportReader {
+            path: path.to_path_buf(),
+            file,
+            buf: vec![0; CHUNK].into_boxed_slice(),
+            pos: 0,
+            filled: 0,
+            eof: false,
+            finished: false,
+            scanner: Scanner::new(delimiter, 1, 0),
+        };
+        r.fill()?;
+        while r.filled < 3 && !r.eof {
+            r.fill_more()?;
+        }
+        if r.buf[..r.filled].starts_with(b"\xEF\xBB\xBF") {
+            r.pos = 3;
+            r.scanner = Scanner::new(delimiter, 1, 3);
+        }
+        let mut header = Collect::with_limit(1);
+        r.scan(&mut header)?;
+        let Some((fields, _)) = header.records.pop() else {
+            return Err(SourceError::Empty {
+                path: path.to_path_buf(),
+            });
+        };
+        let header = fields
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect();
+        Ok((r, header, stamp))
+    }
+
+    fn fill(&mut self) -> Result<(), SourceError> {
+        self.pos = 0;
+        self.filled = 0;
+        self.fill_more()
+    }
+
+    fn fill_more(&mut self) -> Result<(), SourceError> {
+        loop {
+            match self.file.read(&mut self.buf[self.filled..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.filled += n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(SourceError::io(&self.path, e)),
+            }
+        }
+    }
+
+    /// Feeds the scanner until the sink pauses (`Ok(true)`) or the file ends (`Ok(false)`).
+    pub fn scan<S: RecordSink>(&mut self, sink: &mut S) -> Result<bool, SourceError> {
+        loop {
+            if self.pos < self.filled {
+                let chunk = &self.buf[self.pos..self.filled];
+                let n = self.scanner.feed(chunk, sink);
+                self.pos += n;
+                if n < chunk.len() {
+                    return Ok(true);
+                }
+            }
+            if self.finished {
+                return Ok(false);
+            }
+            if self.eof {
+                self.finished = true;
+                self.scanner.finish(sink);
+                return Ok(false);
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Bytes consumed so far.
+    pub fn position(&self) -> u64 {
+        self.scanner.offset()
+    }
+
+    /// The bytes of `record` as they are in the file, without the line terminator.
+    fn raw(&self, record: &RecordEnd) -> Result<Vec<u8>, SourceError> {
+        let mut f = File::open(&self.path).map_err(|e| SourceError::io(&self.path, e))?;
+        f.seek(SeekFrom::Start(record.start))
+            .map_err(|e| SourceError::io(&self.path, e))?;
+        let mut raw = vec![0; (record.end - record.start) as usize];
+        f.read_exact(&mut raw)
+            .map_err(|e| SourceError::io(&self.path, e))?;
+        while let [.., b'\n' | b'\r'] = raw[..] {
+            raw.pop();
+        }
+        Ok(raw)
+    }
+}
+
+/// Opens an export and resolves its layout; later files must have the first file's header.
 pub(crate) fn open_export(
     path: &Path,
     config: &SourceConfig,
     first_header: &mut Option<(PathBuf, Vec<String>)>,
-) -> Result<(CsvReader<File>, ColumnLayout, ExportFile), SourceError> {
-    let delimiter = u8::try_from(config.delimiter)
-        .ok()
-        .filter(u8::is_ascii)
-        .ok_or(SourceError::BadDelimiter(config.delimiter))?;
-    let file = File::open(path).map_err(|e| SourceError::io(path, e))?;
-    let meta = file.metadata().map_err(|e| SourceError::io(path, e))?;
-    let stamp = ExportFile {
-        path: path.to_path_buf(),
-        size: meta.len(),
-        modified: meta.modified().ok(),
-    };
-    let mut reader = CsvReader::new(file, delimiter);
-    let mut rec = RawRecord::default();
-    if !reader
-        .read_record(&mut rec)
-        .map_err(|e| SourceError::io(path, e))?
-    {
-        return Err(SourceError::Empty {
-            path: path.to_path_buf(),
-        });
-    }
-    let header: Vec<String> = rec
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).trim().to_string())
-        .collect();
+) -> Result<(ExportReader, ColumnLayout, ExportFile), SourceError> {
+    let (reader, header, stamp) = ExportReader::open(path, config)?;
     match first_header {
         Some((first, h)) if *h != header => {
             return Err(SourceError::HeaderMismatch {
@@ -233,18 +331,8 @@ pub(crate) fn open_export(
     Ok((reader, layout, stamp))
 }
 
-/// The structural checks every record passes before it is a row; returns the trimmed key.
-pub(crate) fn classify<'r>(
-    rec: &'r RawRecord,
-    width: usize,
-    key_col: usize,
-    sentinels: &Sentinels,
-) -> Result<&'r [u8], RejectReason> {
-    let key = rec.get(key_col).unwrap_or_default();
-    check_record(rec.is_complete(), rec.len(), key, width, sentinels)
-}
-
-/// The checks of [`classify`] on a record's facts, shared by both passes so that they agree.
+/// The structural checks every record passes before it is a row, shared by both passes so that
+/// they agree; returns the trimmed key.
 pub(crate) fn check_record<'k>(
     complete: bool,
     fields: usize,
@@ -285,7 +373,6 @@ pub struct BatchReader<'a> {
     next_file: usize,
     current: Option<OpenFile>,
     first_header: Option<(PathBuf, Vec<String>)>,
-    rec: RawRecord,
     seq: u64,
     record: u64,
     done_bytes: u64,
@@ -298,9 +385,91 @@ pub struct BatchReader<'a> {
 
 struct OpenFile {
     no: usize,
-    reader: CsvReader<File>,
+    reader: ExportReader,
     layout: Arc<ColumnLayout>,
     key_col: usize,
+}
+
+/// Receives scanned records into a batch: valid rows stay, others are taken back out.
+struct BatchSink<'b> {
+    batch: &'b mut RowBatch,
+    /// Raw bytes to fetch for rejected rows: (index in `batch.rejected`, where).
+    raw_wanted: Vec<(usize, RecordEnd)>,
+    row_data_start: usize,
+    row_ends_start: usize,
+    key_col: usize,
+    width: usize,
+    limit: usize,
+    sentinels: &'b Sentinels,
+    index: &'b DuplicateIndex,
+    record: &'b mut u64,
+    winners_seen: &'b mut u64,
+}
+
+impl RecordSink for BatchSink<'_> {
+    fn bytes(&mut self, _field: usize, bytes: &[u8]) {
+        self.batch.data.extend_from_slice(bytes);
+    }
+
+    fn field_end(&mut self, _field: usize) {
+        // The batch's byte cap keeps every offset far below u32::MAX.
+        self.batch.ends.push(self.batch.data.len() as u32);
+    }
+
+    fn record_end(&mut self, r: RecordEnd) -> bool {
+        let record = *self.record;
+        *self.record += 1;
+        let key = if self.key_col < r.fields {
+            let e = &self.batch.ends[self.row_ends_start..];
+            let start = if self.key_col == 0 {
+                self.row_data_start
+            } else {
+                e[self.key_col - 1] as usize
+            };
+            &self.batch.data[start..e[self.key_col] as usize]
+        } else {
+            &[][..]
+        };
+        let keep = match check_record(r.complete, r.fields, key, self.width, self.sentinels) {
+            Err(reason) => {
+                self.raw_wanted.push((self.batch.rejected.len(), r));
+                self.batch.rejected.push(RejectedRow {
+                    file: self.batch.file,
+                    line: r.line,
+                    reason,
+                    raw: Vec::new(),
+                });
+                false
+            }
+            Ok(key) => match self.index.winner(crate::key_hash(key)) {
+                Some(w) if w.record != record => {
+                    self.batch.merged.push(MergedRow {
+                        file: self.batch.file,
+                        line: r.line,
+                        winner_file: w.file,
+                        winner_line: w.line,
+                    });
+                    false
+                }
+                winner => {
+                    *self.winners_seen += u64::from(winner.is_some());
+                    true
+                }
+            },
+        };
+        if keep {
+            self.batch.rows.push(RowMeta {
+                line: r.line,
+                record,
+            });
+        } else {
+            self.batch.data.truncate(self.row_data_start);
+            self.batch.ends.truncate(self.row_ends_start);
+        }
+        self.row_data_start = self.batch.data.len();
+        self.row_ends_start = self.batch.ends.len();
+        self.batch.rows.len() < self.limit && self.batch.data.len() < MAX_BATCH_BYTES
+    }
 }
 
 impl<'a> BatchReader<'a> {
@@ -313,7 +482,6 @@ impl<'a> BatchReader<'a> {
             next_file: 0,
             current: None,
             first_header: None,
-            rec: RawRecord::default(),
             seq: 0,
             record: 0,
             done_bytes: 0,
@@ -388,7 +556,6 @@ impl<'a> BatchReader<'a> {
             let Some(file) = self.current.as_mut() else {
                 continue;
             };
-            let path = &self.index.files[file.no].path;
             let width = file.layout.width();
             let (data, ends, rows) = self.spare.pop().unwrap_or_else(|| {
                 (
@@ -408,46 +575,27 @@ impl<'a> BatchReader<'a> {
                 merged: Vec::new(),
                 input_position: 0,
             };
-            let mut eof = false;
-            while batch.rows.len() < self.config.batch_rows.max(1)
-                && batch.data.len() < MAX_BATCH_BYTES
-            {
-                if !file
-                    .reader
-                    .read_record(&mut self.rec)
-                    .map_err(|e| SourceError::io(path, e))?
-                {
-                    eof = true;
-                    break;
-                }
-                let record = self.record;
-                self.record += 1;
-                let line = self.rec.line();
-                match classify(&self.rec, width, file.key_col, &self.sentinels) {
-                    Err(reason) => batch.rejected.push(RejectedRow {
-                        file: file.no,
-                        line,
-                        reason,
-                        raw: self.rec.raw().to_vec(),
-                    }),
-                    Ok(key) => match self.index.winner(crate::key_hash(key)) {
-                        Some(w) if w.record != record => batch.merged.push(MergedRow {
-                            file: file.no,
-                            line,
-                            winner_file: w.file,
-                            winner_line: w.line,
-                        }),
-                        Some(_) => {
-                            self.winners_seen += 1;
-                            batch.push_row(&self.rec, RowMeta { line, record });
-                        }
-                        _ => batch.push_row(&self.rec, RowMeta { line, record }),
-                    },
-                }
+            let mut sink = BatchSink {
+                batch: &mut batch,
+                raw_wanted: Vec::new(),
+                row_data_start: 0,
+                row_ends_start: 0,
+                key_col: file.key_col,
+                width,
+                limit: self.config.batch_rows.max(1),
+                sentinels: &self.sentinels,
+                index: self.index,
+                record: &mut self.record,
+                winners_seen: &mut self.winners_seen,
+            };
+            let more = file.reader.scan(&mut sink)?;
+            let raw_wanted = std::mem::take(&mut sink.raw_wanted);
+            for (i, where_) in raw_wanted {
+                batch.rejected[i].raw = file.reader.raw(&where_)?;
             }
             batch.input_position = self.done_bytes + file.reader.position();
             self.last_data = batch.data.len();
-            if eof {
+            if !more {
                 self.done_bytes += file.reader.position();
                 self.current = None;
             }

@@ -5,9 +5,8 @@
 //! superseded by a later row with the same key. It does not interpret values; that is the
 //! transform's job.
 //!
-//! - [`reader`]: an RFC 4180 record reader over `csv-core` that keeps each record's raw bytes.
 //! - [`layout`]: maps the header's columns to the logical [`Field`]s, by configuration.
-//! - [`scan`]: a fast record scanner for the first pass that follows `csv-core`'s rules.
+//! - [`scan`]: the RFC 4180 scanner both passes read with: fields, lines, byte ranges.
 //! - [`prescan`]: the first pass that finds duplicate keys, so that the later row can win.
 //! - [`batch`]: the second pass, cutting valid rows into owned [`RowBatch`]es for the workers.
 //! - [`config`]: the column mapping and the sentinels, as a serde section.
@@ -18,7 +17,6 @@ pub mod error;
 pub mod field;
 pub mod layout;
 pub mod prescan;
-pub mod reader;
 pub mod scan;
 
 pub use batch::{BatchReader, MergedRow, RejectReason, RejectedRow, Row, RowBatch, RowMeta};
@@ -27,7 +25,6 @@ pub use error::SourceError;
 pub use field::Field;
 pub use layout::ColumnLayout;
 pub use prescan::{prescan, DuplicateIndex};
-pub use reader::{CsvReader, RawRecord};
 
 /// Hash of a learner key, used to find duplicates without keeping the keys themselves.
 ///

@@ -4,19 +4,16 @@
 //! source reads the export twice. This pass parses every record but keeps only a 64-bit hash per
 //! key; at its end only the duplicated keys remain, each with the record that wins. It applies the
 //! same structural checks as the second pass, so that a broken later duplicate does not beat a
-//! good earlier row. It reads with the [`KeyScanner`], which decodes only the key column.
+//! good earlier row. Its sink keeps only the key column's bytes.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-
 use crate::batch::{check_record, open_export, ExportFile};
 use crate::config::{Sentinels, SourceConfig};
 use crate::error::SourceError;
-use crate::scan::{KeyScanner, ScannedRecord};
+use crate::scan::{RecordEnd, RecordSink};
 
 /// The keys are already xxh3 hashes; hashing them again would be wasted work.
 #[derive(Default)]
@@ -81,6 +78,46 @@ impl DuplicateIndex {
     }
 }
 
+/// Keeps only the key column of each record and records keys seen more than once.
+struct KeySink<'a> {
+    key: Vec<u8>,
+    key_col: usize,
+    width: usize,
+    file: usize,
+    sentinels: &'a Sentinels,
+    seen: &'a mut HashSet<u64, HashBuild>,
+    index: &'a mut DuplicateIndex,
+}
+
+impl RecordSink for KeySink<'_> {
+    fn bytes(&mut self, field: usize, bytes: &[u8]) {
+        if field == self.key_col {
+            self.key.extend_from_slice(bytes);
+        }
+    }
+
+    fn field_end(&mut self, _field: usize) {}
+
+    fn record_end(&mut self, r: RecordEnd) -> bool {
+        let record = self.index.records;
+        self.index.records += 1;
+        if let Ok(key) = check_record(r.complete, r.fields, &self.key, self.width, self.sentinels) {
+            let hash = crate::key_hash(key);
+            if !self.seen.insert(hash) {
+                self.index.superseded += 1;
+                let winner = Winner {
+                    record,
+                    file: self.file,
+                    line: r.line,
+                };
+                self.index.winners.insert(hash, winner);
+            }
+        }
+        self.key.clear();
+        true
+    }
+}
+
 /// Reads every file once and builds the [`DuplicateIndex`]. `progress` is told bytes read so far.
 pub fn prescan(
     paths: &[PathBuf],
@@ -92,57 +129,28 @@ pub fn prescan(
     let mut index = DuplicateIndex::default();
     let mut first_header: Option<(PathBuf, Vec<String>)> = None;
     let mut done_bytes = 0;
-    let mut buf = vec![0u8; 1 << 20];
     for (file_no, path) in paths.iter().enumerate() {
-        // The header is read by the same reader as in the second pass; the body by the scanner.
-        let (reader, layout, file) = open_export(path, config, &mut first_header)?;
+        let (mut reader, layout, file) = open_export(path, config, &mut first_header)?;
         let key_col = layout
             .column(crate::Field::LearnerId)
             .ok_or_else(|| missing_key_column(path, &layout))?;
-        let (body_start, body_line) = (reader.position(), reader.line());
-        drop(reader);
-        let mut input = File::open(path).map_err(|e| SourceError::io(path, e))?;
-        input
-            .seek(SeekFrom::Start(body_start))
-            .map_err(|e| SourceError::io(path, e))?;
-        let delimiter = config.delimiter as u8;
-        let mut scanner = KeyScanner::new(delimiter, key_col, body_line);
-        let width = layout.width();
-        let mut on_record = |r: &ScannedRecord<'_>| {
-            let record = index.records;
-            index.records += 1;
-            let Ok(key) = check_record(r.complete, r.fields, r.key, width, &sentinels) else {
-                return;
-            };
-            let hash = crate::key_hash(key);
-            if !seen.insert(hash) {
-                index.superseded += 1;
-                let winner = Winner {
-                    record,
-                    file: file_no,
-                    line: r.line,
-                };
-                index.winners.insert(hash, winner);
-            }
+        let mut sink = KeySink {
+            key: Vec::with_capacity(64),
+            key_col,
+            width: layout.width(),
+            file: file_no,
+            sentinels: &sentinels,
+            seen: &mut seen,
+            index: &mut index,
         };
-        let mut read = body_start;
-        loop {
-            let n = match input.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(SourceError::io(path, e)),
-            };
-            scanner.feed(&buf[..n], &mut on_record);
-            read += n as u64;
-            progress(done_bytes + read);
-        }
-        scanner.finish(&mut on_record);
-        done_bytes += read;
+        // The sink never pauses, so one call reads the whole file; progress is per file here and
+        // per batch in the second pass.
+        reader.scan(&mut sink)?;
+        done_bytes += reader.position();
+        progress(done_bytes);
         index.bytes += file.size;
         index.files.push(file);
     }
-    progress(done_bytes);
     Ok(index)
 }
 

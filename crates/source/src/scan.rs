@@ -1,26 +1,40 @@
-//! A record scanner for the first pass: record boundaries, field counts and one field's value,
-//! without decoding the other fields.
+//! The CSV scanner used by both passes: record boundaries, field bytes, positions.
 //!
-//! It follows `csv-core`'s reading rules exactly (the second pass parses with `csv-core`, and both
-//! passes must agree on what each record is): a quote opens a quoted field only at the start of a
-//! field, a doubled quote inside one is a literal quote, bytes after a closing quote join the field,
-//! `\r`, `\n` and `\r\n` end a record, and blank lines are skipped. The agreement is tested against
-//! `csv-core` on table cases, on generated exports and on random bytes.
+//! It follows `csv-core`'s reading rules exactly (`csv-core` is the reference the tests compare it
+//! with, on table cases at every chunk size and on random bytes): a quote opens a quoted field only
+//! at the start of a field, a doubled quote inside one is a literal quote, bytes after a closing
+//! quote join the field, `\r`, `\n` and `\r\n` end a record, and blank lines are skipped.
 //!
-//! Speed comes from not copying fields out: inside quoted text (bios, JSON) it jumps from quote to
-//! quote with `memchr`, and only the key column's bytes are kept.
+//! It is a push scanner: [`Scanner::feed`] takes the input in chunks of any size and reports to a
+//! [`RecordSink`]: the bytes of each field (possibly in pieces), the end of each field, and the end
+//! of each record with its line and byte range. Speed comes from never looking at bytes one by one
+//! where it need not: inside quoted text (bios, JSON) it jumps from quote to quote, and inside
+//! unquoted fields from delimiter to delimiter, with `memchr`.
 
-/// One scanned record.
-#[derive(Debug, PartialEq, Eq)]
-pub struct ScannedRecord<'a> {
+/// Where a record was, and whether it was whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordEnd {
     /// 1-based line on which the record starts.
     pub line: u64,
     /// Number of fields.
     pub fields: usize,
-    /// Decoded bytes of the requested column (empty when the record is shorter).
-    pub key: &'a [u8],
     /// False when the input ended inside a quoted field: the record was cut off.
     pub complete: bool,
+    /// Byte offset of the record's first byte.
+    pub start: u64,
+    /// Byte offset just after the record (after its line terminator, if it had one).
+    pub end: u64,
+}
+
+/// Receives what the scanner finds.
+pub trait RecordSink {
+    /// Bytes of field `field` of the current record, decoded (quotes removed); a field may come in
+    /// several pieces.
+    fn bytes(&mut self, field: usize, bytes: &[u8]);
+    /// Field `field` of the current record ended.
+    fn field_end(&mut self, field: usize);
+    /// The record ended. Returning `false` pauses the scanner right after it.
+    fn record_end(&mut self, record: RecordEnd) -> bool;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,215 +46,280 @@ enum State {
     QuoteInQuoted,
 }
 
-/// A push scanner: feed it the bytes after the header in any chunk sizes, then `finish`.
-pub struct KeyScanner {
+/// The scanner's state between chunks.
+#[derive(Clone, Debug)]
+pub struct Scanner {
     delimiter: u8,
-    key_col: usize,
     state: State,
     field: usize,
-    key: Vec<u8>,
     line: u64,
     record_line: u64,
+    offset: u64,
+    record_start: u64,
 }
 
-impl KeyScanner {
-    /// A scanner keeping column `key_col`; `first_line` is the line of the first byte fed.
-    pub fn new(delimiter: u8, key_col: usize, first_line: u64) -> KeyScanner {
-        KeyScanner {
+impl Scanner {
+    /// A scanner whose first byte is at `offset` on line `line` of the file.
+    pub fn new(delimiter: u8, line: u64, offset: u64) -> Scanner {
+        Scanner {
             delimiter,
-            key_col,
             state: State::StartRecord,
             field: 0,
-            key: Vec::with_capacity(64),
-            line: first_line,
-            record_line: first_line,
+            line,
+            record_line: line,
+            offset,
+            record_start: offset,
         }
     }
 
-    fn keep(&mut self, bytes: &[u8]) {
-        if self.field == self.key_col {
-            self.key.extend_from_slice(bytes);
-        }
+    /// Bytes consumed so far (the starting offset included).
+    pub fn offset(&self) -> u64 {
+        self.offset
     }
 
-    fn end_record(&mut self, complete: bool, emit: &mut impl FnMut(&ScannedRecord<'_>)) {
-        emit(&ScannedRecord {
+    fn end_record<S: RecordSink>(&mut self, end: u64, complete: bool, sink: &mut S) -> bool {
+        sink.field_end(self.field);
+        let record = RecordEnd {
             line: self.record_line,
             fields: self.field + 1,
-            key: &self.key,
             complete,
-        });
+            start: self.record_start,
+            end,
+        };
         self.state = State::StartRecord;
         self.field = 0;
-        self.key.clear();
+        sink.record_end(record)
     }
 
-    /// Scans `chunk`, calling `emit` for every record that ends in it.
-    pub fn feed(&mut self, chunk: &[u8], emit: &mut impl FnMut(&ScannedRecord<'_>)) {
+    /// Scans `chunk` and returns how many of its bytes were consumed: all of them, unless the sink
+    /// paused the scanner after a record; then the caller feeds the rest later.
+    pub fn feed<S: RecordSink>(&mut self, chunk: &[u8], sink: &mut S) -> usize {
         let d = self.delimiter;
+        let base = self.offset;
         let mut i = 0;
-        while i < chunk.len() {
+        let mut go_on = true;
+        while go_on && i < chunk.len() {
             match self.state {
-                State::InQuoted => {
-                    // Quoted text is most of the file: jump to the next quote or line break.
-                    match memchr::memchr2(b'"', b'\n', &chunk[i..]) {
-                        None => {
-                            self.keep(&chunk[i..]);
-                            i = chunk.len();
-                        }
-                        Some(n) => {
-                            let at = i + n;
-                            if chunk[at] == b'\n' {
-                                self.line += 1;
-                                self.keep(&chunk[i..=at]);
-                            } else {
-                                self.keep(&chunk[i..at]);
-                                self.state = State::QuoteInQuoted;
-                            }
-                            i = at + 1;
-                        }
+                State::InQuoted => match memchr::memchr2(b'"', b'\n', &chunk[i..]) {
+                    None => {
+                        sink.bytes(self.field, &chunk[i..]);
+                        i = chunk.len();
                     }
-                    continue;
-                }
-                State::InField => {
-                    // Inside an unquoted field a quote is literal: only a delimiter or a line
-                    // break ends it, so jump straight there.
-                    match memchr::memchr3(d, b'\n', b'\r', &chunk[i..]) {
-                        None => {
-                            self.keep(&chunk[i..]);
-                            i = chunk.len();
+                    Some(n) => {
+                        let at = i + n;
+                        if chunk[at] == b'\n' {
+                            self.line += 1;
+                            sink.bytes(self.field, &chunk[i..=at]);
+                        } else {
+                            sink.bytes(self.field, &chunk[i..at]);
+                            self.state = State::QuoteInQuoted;
                         }
-                        Some(n) => {
-                            let at = i + n;
-                            self.keep(&chunk[i..at]);
-                            let b = chunk[at];
-                            i = at + 1;
-                            if b == d {
-                                self.field += 1;
-                                self.state = State::StartField;
-                            } else {
-                                if b == b'\n' {
-                                    self.line += 1;
-                                }
-                                self.end_record(true, emit);
-                            }
-                        }
+                        i = at + 1;
                     }
-                    continue;
+                },
+                // Inside an unquoted field a quote is literal: only a delimiter or a line break
+                // ends it.
+                State::InField => match memchr::memchr3(d, b'\n', b'\r', &chunk[i..]) {
+                    None => {
+                        sink.bytes(self.field, &chunk[i..]);
+                        i = chunk.len();
+                    }
+                    Some(n) => {
+                        let at = i + n;
+                        sink.bytes(self.field, &chunk[i..at]);
+                        i = at + 1;
+                        go_on = self.after_field(chunk[at], base + i as u64, sink);
+                    }
+                },
+                State::StartRecord => {
+                    let b = chunk[i];
+                    if b == b'\n' || b == b'\r' {
+                        self.line += u64::from(b == b'\n');
+                        i += 1;
+                    } else {
+                        self.record_line = self.line;
+                        self.record_start = base + i as u64;
+                        self.state = State::StartField;
+                    }
                 }
-                state => {
+                State::StartField => {
                     let b = chunk[i];
                     i += 1;
-                    if b == b'\n' {
-                        self.line += 1;
+                    if b == b'"' {
+                        self.state = State::InQuoted;
+                    } else if b == d || b == b'\n' || b == b'\r' {
+                        go_on = self.after_field(b, base + i as u64, sink);
+                    } else {
+                        sink.bytes(self.field, &[b]);
+                        self.state = State::InField;
                     }
-                    let terminator = b == b'\n' || b == b'\r';
-                    match state {
-                        State::StartRecord if terminator => {}
-                        State::StartRecord | State::StartField => {
-                            if state == State::StartRecord {
-                                self.record_line = self.line;
-                            }
-                            if b == b'"' {
-                                self.state = State::InQuoted;
-                            } else if b == d {
-                                self.field += 1;
-                                self.state = State::StartField;
-                            } else if terminator {
-                                self.end_record(true, emit);
-                            } else {
-                                self.keep(&[b]);
-                                self.state = State::InField;
-                            }
-                        }
-                        State::QuoteInQuoted => {
-                            if b == b'"' {
-                                // A doubled quote: one literal quote, still inside the quotes.
-                                self.keep(b"\"");
-                                self.state = State::InQuoted;
-                            } else if b == d {
-                                self.field += 1;
-                                self.state = State::StartField;
-                            } else if terminator {
-                                self.end_record(true, emit);
-                            } else {
-                                self.keep(&[b]);
-                                self.state = State::InField;
-                            }
-                        }
-                        State::InQuoted | State::InField => {}
+                }
+                State::QuoteInQuoted => {
+                    let b = chunk[i];
+                    i += 1;
+                    if b == b'"' {
+                        // A doubled quote: one literal quote, still inside the quotes.
+                        sink.bytes(self.field, b"\"");
+                        self.state = State::InQuoted;
+                    } else if b == d || b == b'\n' || b == b'\r' {
+                        go_on = self.after_field(b, base + i as u64, sink);
+                    } else {
+                        sink.bytes(self.field, &[b]);
+                        self.state = State::InField;
                     }
                 }
             }
         }
+        self.offset = base + i as u64;
+        i
     }
 
-    /// Ends the input: emits a last record that had no line terminator.
-    pub fn finish(&mut self, emit: &mut impl FnMut(&ScannedRecord<'_>)) {
+    /// A delimiter or a line break `b` ended the current field, at offset `end` (just after `b`).
+    fn after_field<S: RecordSink>(&mut self, b: u8, end: u64, sink: &mut S) -> bool {
+        if b == self.delimiter {
+            sink.field_end(self.field);
+            self.field += 1;
+            self.state = State::StartField;
+            true
+        } else {
+            self.line += u64::from(b == b'\n');
+            self.end_record(end, true, sink)
+        }
+    }
+
+    /// Ends the input: reports a last record that had no line terminator.
+    pub fn finish<S: RecordSink>(&mut self, sink: &mut S) {
         if self.state != State::StartRecord {
             let complete = self.state != State::InQuoted;
-            self.end_record(complete, emit);
+            let end = self.offset;
+            self.end_record(end, complete, sink);
         }
     }
 }
 
-/// Whether `raw`, the bytes of a record that the end of the input ended, closes all its quotes.
-pub(crate) fn closes_its_quotes(raw: &[u8]) -> bool {
-    let mut s = KeyScanner::new(b',', usize::MAX, 1);
-    let mut complete = true;
-    let mut emit = |r: &ScannedRecord<'_>| complete = r.complete;
-    s.feed(raw, &mut emit);
-    s.finish(&mut emit);
-    complete
+/// A sink that collects whole records as field lists (headers, tests).
+#[derive(Debug, Default)]
+pub struct Collect {
+    current: Vec<Vec<u8>>,
+    /// Records collected so far, with where they ended.
+    pub records: Vec<(Vec<Vec<u8>>, RecordEnd)>,
+    /// Stop after this many records (0: never).
+    pub limit: usize,
+}
+
+impl Collect {
+    /// A collector that pauses the scanner after `limit` records (0: never).
+    pub fn with_limit(limit: usize) -> Collect {
+        Collect {
+            limit,
+            ..Collect::default()
+        }
+    }
+}
+
+impl RecordSink for Collect {
+    fn bytes(&mut self, field: usize, bytes: &[u8]) {
+        if self.current.len() <= field {
+            self.current.resize(field + 1, Vec::new());
+        }
+        self.current[field].extend_from_slice(bytes);
+    }
+    fn field_end(&mut self, field: usize) {
+        if self.current.len() <= field {
+            self.current.resize(field + 1, Vec::new());
+        }
+    }
+    fn record_end(&mut self, record: RecordEnd) -> bool {
+        self.records
+            .push((std::mem::take(&mut self.current), record));
+        self.limit == 0 || self.records.len() < self.limit
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reader::{CsvReader, RawRecord};
+    use csv_core::ReadRecordResult;
 
-    type Seen = Vec<(u64, usize, Vec<u8>, bool)>;
+    /// What both parsers must agree on, per record: starting line and decoded fields.
+    type Seen = Vec<(u64, Vec<Vec<u8>>)>;
 
-    fn with_csv_core(input: &[u8], key_col: usize) -> Seen {
-        let mut r = CsvReader::with_capacity(input, b',', 7);
-        let mut rec = RawRecord::default();
-        let mut out = Vec::new();
-        while r.read_record(&mut rec).unwrap() {
-            let key = rec.get(key_col).unwrap_or_default().to_vec();
-            out.push((rec.line(), rec.len(), key, rec.is_complete()));
+    /// The reference: csv-core, with lines counted by hand.
+    fn with_csv_core(input: &[u8]) -> Seen {
+        let mut rdr = csv_core::ReaderBuilder::new().build();
+        let (mut out, mut ends) = (vec![0u8; input.len() + 16], vec![0usize; input.len() + 2]);
+        let (mut pos, mut nout, mut nend) = (0, 0, 0);
+        let mut record_start = 0;
+        let mut seen = Vec::new();
+        loop {
+            let (res, nin, o, e) =
+                rdr.read_record(&input[pos..], &mut out[nout..], &mut ends[nend..]);
+            pos += nin;
+            nout += o;
+            nend += e;
+            match res {
+                ReadRecordResult::Record => {
+                    let consumed = &input[record_start..pos];
+                    let blank = consumed
+                        .iter()
+                        .take_while(|&&b| b == b'\n' || b == b'\r')
+                        .count();
+                    let line = 1 + input[..record_start + blank]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count() as u64;
+                    let mut fields = Vec::new();
+                    let mut start = 0;
+                    for &end in &ends[..nend] {
+                        fields.push(out[start..end].to_vec());
+                        start = end;
+                    }
+                    seen.push((line, fields));
+                    (nout, nend, record_start) = (0, 0, pos);
+                }
+                ReadRecordResult::End => break,
+                ReadRecordResult::InputEmpty if pos == input.len() && nout == 0 && nend == 0 => {
+                    // Only blank lines since the last record.
+                    record_start = pos;
+                }
+                _ => {}
+            }
         }
-        out
+        seen
     }
 
-    fn with_scanner(input: &[u8], key_col: usize, chunk: usize) -> Seen {
-        let mut s = KeyScanner::new(b',', key_col, 1);
-        let mut out = Vec::new();
-        let mut emit = |r: &ScannedRecord<'_>| {
-            let key = if key_col < r.fields {
-                r.key.to_vec()
-            } else {
-                Vec::new()
-            };
-            out.push((r.line, r.fields, key, r.complete));
-        };
-        for c in input.chunks(chunk.max(1)) {
-            s.feed(c, &mut emit);
+    /// The scanner's records with their completeness, fed in chunks of `chunk` bytes.
+    fn with_scanner(input: &[u8], chunk: usize) -> Vec<(u64, Vec<Vec<u8>>, bool)> {
+        let mut s = Scanner::new(b',', 1, 0);
+        let mut c = Collect::default();
+        for piece in input.chunks(chunk.max(1)) {
+            let n = s.feed(piece, &mut c);
+            assert_eq!(n, piece.len());
         }
-        s.finish(&mut emit);
-        out
+        s.finish(&mut c);
+        assert_eq!(s.offset(), input.len() as u64);
+        c.records
+            .into_iter()
+            .map(|(fields, r)| {
+                assert_eq!(r.fields, fields.len());
+                (r.line, fields, r.complete)
+            })
+            .collect()
     }
 
     fn agree(input: &[u8]) {
-        for key_col in [0, 1, 2] {
-            let want = with_csv_core(input, key_col);
-            for chunk in [1, 2, 3, 5, 64, usize::MAX] {
-                assert_eq!(
-                    with_scanner(input, key_col, chunk),
-                    want,
-                    "key column {key_col}, chunk {chunk}, input {:?}",
-                    String::from_utf8_lossy(input)
-                );
-            }
+        let want = with_csv_core(input);
+        for chunk in [1, 2, 3, 5, 64, usize::MAX] {
+            let got: Seen = with_scanner(input, chunk)
+                .into_iter()
+                .map(|(l, f, _)| (l, f))
+                .collect();
+            assert_eq!(
+                got,
+                want,
+                "chunk {chunk}, input {:?}",
+                String::from_utf8_lossy(input)
+            );
         }
     }
 
@@ -289,5 +368,151 @@ mod tests {
                 .collect();
             agree(&input);
         }
+    }
+
+    /// Expected records of one case: fields and starting line.
+    type Expected<'a> = &'a [(&'a [&'a [u8]], u64)];
+
+    /// Every case runs with chunks from 1 byte up, so that each field crosses a chunk boundary.
+    fn check(input: &[u8], expected: Expected<'_>) {
+        let want: Vec<(u64, Vec<Vec<u8>>)> = expected
+            .iter()
+            .map(|(f, line)| (*line, f.iter().map(|s| s.to_vec()).collect()))
+            .collect();
+        for chunk in [1, 2, 3, 5, 7, 16, 64, 1 << 16] {
+            let got: Vec<(u64, Vec<Vec<u8>>)> = with_scanner(input, chunk)
+                .into_iter()
+                .map(|(l, f, _)| (l, f))
+                .collect();
+            assert_eq!(
+                got,
+                want,
+                "chunk {chunk}, input {:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn reader_cases() {
+        let cases: &[(&[u8], Expected<'_>)] = &[
+            (b"a,b\n1,2\n", &[(&[b"a", b"b"], 1), (&[b"1", b"2"], 2)]),
+            (b"a,b\r\n1,2\r\n", &[(&[b"a", b"b"], 1), (&[b"1", b"2"], 2)]),
+            (
+                b"a,b\r\n1,2\n3,4\r\n",
+                &[(&[b"a", b"b"], 1), (&[b"1", b"2"], 2), (&[b"3", b"4"], 3)],
+            ),
+            (
+                b"a\n\"x\ny\nz\",2\n3\n",
+                &[(&[b"a"], 1), (&[b"x\ny\nz", b"2"], 2), (&[b"3"], 5)],
+            ),
+            (
+                b"a\n\"he said \"\"hi\"\"\",2\n",
+                &[(&[b"a"], 1), (&[b"he said \"hi\"", b"2"], 2)],
+            ),
+            (b"a\n\"1,2\",3\n", &[(&[b"a"], 1), (&[b"1,2", b"3"], 2)]),
+            (b"a\nx\0y,2\n", &[(&[b"a"], 1), (&[b"x\0y", b"2"], 2)]),
+            (b"a\n\n\n1\n", &[(&[b"a"], 1), (&[b"1"], 4)]),
+            (
+                b"a,b\n1\n1,2,3\n",
+                &[(&[b"a", b"b"], 1), (&[b"1"], 2), (&[b"1", b"2", b"3"], 3)],
+            ),
+            (b"a\n,\n", &[(&[b"a"], 1), (&[b"", b""], 2)]),
+            (b"a\n\"\"\n", &[(&[b"a"], 1), (&[b""], 2)]),
+            (
+                b"a\n\xF0\x9F\x98\x80\n",
+                &[(&[b"a"], 1), (&["\u{1F600}".as_bytes()], 2)],
+            ),
+            (b"a\n\xFF\xFEz\n", &[(&[b"a"], 1), (&[b"\xFF\xFEz"], 2)]),
+            (b"a\n1,2", &[(&[b"a"], 1), (&[b"1", b"2"], 2)]),
+        ];
+        for (input, expected) in cases {
+            check(input, expected);
+        }
+    }
+
+    #[test]
+    fn a_long_field_crosses_many_chunks() {
+        let bio = "x\"".repeat(50_000);
+        let input = format!(
+            "a,b\n\"{}\",{}\n",
+            bio.replace('"', "\"\""),
+            "y,".repeat(100)
+        );
+        for chunk in [4096, 1 << 20] {
+            let got = with_scanner(input.as_bytes(), chunk);
+            assert_eq!(got[1].1[0], bio.as_bytes());
+            assert_eq!(
+                got[1].1.len(),
+                102,
+                "bio, 100 fields, and the empty one after the last comma"
+            );
+        }
+    }
+
+    #[test]
+    fn completeness_table() {
+        for (input, complete) in [
+            (&b"a,\"b"[..], false),
+            (b"a,\"b\"", true),
+            (b"a,\"b\r", false),
+            (b"a,b\"c", true),
+            (b"a,\"b\"\"", false),
+            (b"a,\"b\nc\"\n", true),
+        ] {
+            let got = with_scanner(input, 2);
+            assert_eq!(
+                got.last().map(|r| r.2),
+                Some(complete),
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn positions_and_pauses() {
+        let input = b"h1,h2\r\n\r\n\"a\"\"b\",c\r\nd,e";
+        let mut s = Scanner::new(b',', 1, 0);
+        let mut c = Collect::with_limit(1);
+        let n = s.feed(input, &mut c);
+        assert_eq!(c.records.len(), 1, "paused after the first record");
+        assert_eq!(
+            c.records[0].1,
+            RecordEnd {
+                line: 1,
+                fields: 2,
+                complete: true,
+                start: 0,
+                end: 6
+            }
+        );
+        c.limit = 0;
+        let rest = s.feed(&input[n..], &mut c);
+        assert_eq!(n + rest, input.len());
+        s.finish(&mut c);
+        let ends: Vec<RecordEnd> = c.records.iter().map(|r| r.1).collect();
+        assert_eq!(
+            ends[1],
+            RecordEnd {
+                line: 3,
+                fields: 2,
+                complete: true,
+                start: 9,
+                end: 18
+            }
+        );
+        assert_eq!(&input[9..17], b"\"a\"\"b\",c");
+        assert_eq!(
+            ends[2],
+            RecordEnd {
+                line: 4,
+                fields: 2,
+                complete: true,
+                start: 19,
+                end: 22
+            }
+        );
+        assert_eq!(c.records[1].0, vec![b"a\"b".to_vec(), b"c".to_vec()]);
     }
 }

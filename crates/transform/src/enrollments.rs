@@ -8,6 +8,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use learngraph_model::{Date, Enrollment, EnrollmentStatus};
+
+use crate::intern::Interner;
 use learngraph_source::Field;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -126,6 +128,7 @@ fn score(v: &Option<Scalar<'_>>) -> Option<f64> {
 pub fn parse_enrollments(
     cell: &str,
     stats: &mut FieldStats,
+    keys: &mut Interner,
 ) -> Result<Vec<ParsedEnrollment>, NullReason> {
     let cell = cell.trim();
     let items: Vec<RawEnrollment<'_>> = if cell.starts_with('{') {
@@ -139,7 +142,7 @@ pub fn parse_enrollments(
             stats.repair(Field::Enrollments, Repair::EnrollmentWithoutCohort);
             continue;
         };
-        if out.iter().any(|e| e.enrollment.cohort_id == cohort_id) {
+        if out.iter().any(|e| *e.enrollment.cohort_id == *cohort_id) {
             stats.repair(Field::Enrollments, Repair::DuplicateEnrollment);
             continue;
         }
@@ -147,7 +150,7 @@ pub fn parse_enrollments(
             text(&item.status).and_then(|s| enrollment_status(&s).ok());
         out.push(ParsedEnrollment {
             enrollment: Enrollment {
-                cohort_id,
+                cohort_id: keys.key(&cohort_id),
                 status,
                 enrolled_at: date(&item.enrolled_at),
                 completed_at: date(&item.completed_at),
@@ -168,11 +171,11 @@ mod tests {
     fn the_spec_example_parses_fully() {
         let cell = r#"[{"program":"Data Science","cohort":"DS-2023-07","status":"graduated","enrolled_at":"2023-07-01","completed_at":"2024-01-15","score":87.5}]"#;
         let mut stats = FieldStats::default();
-        let got = parse_enrollments(cell, &mut stats).unwrap();
+        let got = parse_enrollments(cell, &mut stats, &mut Interner::default()).unwrap();
         assert_eq!(got.len(), 1);
         let e = &got[0];
         assert_eq!(e.program.as_deref(), Some("Data Science"));
-        assert_eq!(e.enrollment.cohort_id, "DS-2023-07");
+        assert_eq!(&*e.enrollment.cohort_id, "DS-2023-07");
         assert_eq!(e.enrollment.status, Some(EnrollmentStatus::Completed));
         assert_eq!(e.enrollment.enrolled_at.unwrap().to_string(), "2023-07-01");
         assert_eq!(e.enrollment.completed_at.unwrap().to_string(), "2024-01-15");
@@ -199,7 +202,8 @@ mod tests {
         ];
         for (cell, want) in cases {
             let mut stats = FieldStats::default();
-            let got = parse_enrollments(cell, &mut stats).map(|v| v.len());
+            let got =
+                parse_enrollments(cell, &mut stats, &mut Interner::default()).map(|v| v.len());
             assert_eq!(got, *want, "{cell}");
         }
     }
@@ -210,6 +214,7 @@ mod tests {
         let got = parse_enrollments(
             r#"[{"cohort":"A-1","score":120,"enrolled_at":"2023-02-30","status":"??"}]"#,
             &mut stats,
+            &mut Interner::default(),
         )
         .unwrap();
         let e = &got[0].enrollment;

@@ -4,11 +4,11 @@
 //! `today` give the same learner and the same `content_hash`, whichever worker runs it.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use foldhash::{HashMap, HashMapExt, HashSet};
 use learngraph_model::{
-    City, Cohort, Country, Date, DateTime, Dimensions, Learner, Program, Skill,
+    City, Cohort, Country, Date, DateTime, Dimensions, Key, Learner, Program, Skill,
 };
 use learngraph_source::{ColumnLayout, Field, Row, RowBatch, Sentinels};
 use xxhash_rust::xxh3::Xxh3;
@@ -16,8 +16,9 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::date::{parse_date, parse_timestamp, DateValue};
 use crate::enrollments::parse_enrollments;
 use crate::geo::GeoResolver;
+use crate::intern::Interner;
 use crate::privacy::Privacy;
-use crate::skills::parse_skills;
+use crate::skills::{parse_skills, SkillCache};
 use crate::stats::{FieldStats, NullReason, Repair};
 use crate::text::{clean, collapse_whitespace};
 use crate::vocab;
@@ -55,16 +56,21 @@ impl Candidates {
 /// values, so each is normalised once per worker.
 type VocabCache<T> = HashMap<Box<[u8]>, Result<T, NullReason>>;
 
+/// Resolved cities of one country (id and node) by cleaned text.
+type CityCache = HashMap<String, Option<(Key, Arc<City>)>>;
+
 /// Turns rows into learners; one per worker thread.
 pub struct Transformer {
     sentinels: Sentinels,
     privacy: Privacy,
     today: Date,
     geo: Arc<GeoResolver>,
-    /// Resolved countries by cleaned text.
-    countries: HashMap<String, Option<Arc<Country>>>,
-    /// Resolved cities by country code, then cleaned text.
-    cities: HashMap<String, HashMap<String, Option<Arc<City>>>>,
+    /// Resolved countries (code and node) by cleaned text.
+    countries: HashMap<String, Option<(Key, Arc<Country>)>>,
+    /// Resolved cities (id and node) by country code, then cleaned text.
+    cities: HashMap<Key, CityCache>,
+    skills: SkillCache,
+    keys: Interner,
     genders: VocabCache<learngraph_model::Gender>,
     education: VocabCache<learngraph_model::EducationLevel>,
     employment: VocabCache<learngraph_model::EmploymentStatus>,
@@ -80,6 +86,8 @@ impl Transformer {
             geo,
             countries: HashMap::new(),
             cities: HashMap::new(),
+            skills: SkillCache::default(),
+            keys: Interner::default(),
             genders: HashMap::new(),
             education: HashMap::new(),
             employment: HashMap::new(),
@@ -197,25 +205,30 @@ impl Transformer {
         Ok(t)
     }
 
-    fn country(&mut self, text: &str) -> Option<Arc<Country>> {
+    fn country(&mut self, text: &str) -> Option<(Key, Arc<Country>)> {
         if let Some(hit) = self.countries.get(text) {
             return hit.clone();
         }
-        let resolved = self.geo.country(text).map(|m| Arc::new(m.country));
+        let resolved = self
+            .geo
+            .country(text)
+            .map(|m| (self.keys.key(&m.country.code), Arc::new(m.country)));
         self.countries.insert(text.to_string(), resolved.clone());
         resolved
     }
 
-    fn city(&mut self, text: &str, country_code: &str) -> Option<Arc<City>> {
-        let by_text = match self.cities.get_mut(country_code) {
-            Some(m) => m,
-            None => self.cities.entry(country_code.to_string()).or_default(),
-        };
-        if let Some(hit) = by_text.get(text) {
+    fn city(&mut self, text: &str, country_code: &Key) -> Option<(Key, Arc<City>)> {
+        if let Some(hit) = self.cities.get(country_code).and_then(|m| m.get(text)) {
             return hit.clone();
         }
-        let resolved = self.geo.city(text, country_code).map(Arc::new);
-        by_text.insert(text.to_string(), resolved.clone());
+        let resolved = self
+            .geo
+            .city(text, country_code)
+            .map(|c| (self.keys.key(&c.id), Arc::new(c)));
+        self.cities
+            .entry(country_code.clone())
+            .or_default()
+            .insert(text.to_string(), resolved.clone());
         resolved
     }
 
@@ -226,16 +239,16 @@ impl Transformer {
         field: Field,
         candidates: &mut Candidates,
         stats: &mut FieldStats,
-    ) -> Option<String> {
+    ) -> Option<Key> {
         let text = self.text(row, layout, field, stats)?;
-        let Some(country) = self.country(&text) else {
+        let Some((code, country)) = self.country(&text) else {
             stats.null(field, NullReason::Unresolved);
             return None;
         };
-        if candidates.first(0, &country.code) {
+        if candidates.first(0, &code) {
             candidates.dims.countries.push(Country::clone(&country));
         }
-        Some(country.code.clone())
+        Some(code)
     }
 
     fn transform_row(
@@ -300,11 +313,11 @@ impl Transformer {
                 None
             }
             (Some(city), Some(code)) => match self.city(&city, code) {
-                Some(c) => {
-                    if candidates.first(1, &c.id) {
+                Some((id, c)) => {
+                    if candidates.first(1, &id) {
                         candidates.dims.cities.push(City::clone(&c));
                     }
-                    Some(c.id.clone())
+                    Some(id)
                 }
                 None => {
                     stats.null(F::CityOfResidence, NullReason::Unresolved);
@@ -340,11 +353,11 @@ impl Transformer {
 
         let mut skills = Vec::new();
         if let Some(cell) = self.text(&row, layout, F::SkillsList, stats) {
-            for token in parse_skills(&cell, &self.sentinels, stats) {
+            for token in parse_skills(&cell, &self.sentinels, stats, &mut self.skills) {
                 if candidates.first(2, &token.name) {
                     candidates.dims.skills.push(Skill {
-                        name: token.name.clone(),
-                        display_name: token.display,
+                        name: token.name.to_string(),
+                        display_name: token.display.to_string(),
                     });
                 }
                 skills.push(token.name);
@@ -355,7 +368,7 @@ impl Transformer {
 
         let mut enrollments = Vec::new();
         if let Some(cell) = self.text(&row, layout, F::Enrollments, stats) {
-            match parse_enrollments(&cell, stats) {
+            match parse_enrollments(&cell, stats, &mut self.keys) {
                 Ok(parsed) => {
                     for p in parsed {
                         if let Some(program) = &p.program {
@@ -367,7 +380,7 @@ impl Transformer {
                         }
                         if candidates.first(4, &p.enrollment.cohort_id) {
                             candidates.dims.cohorts.push(Cohort {
-                                id: p.enrollment.cohort_id.clone(),
+                                id: p.enrollment.cohort_id.to_string(),
                                 program: p.program,
                             });
                         }
@@ -560,7 +573,7 @@ Line 2","[{""program"":""Data Science"",""cohort"":""DS-2023-07"",""status"":""g
             l.employment_status,
             Some(learngraph_model::EmploymentStatus::SelfEmployed)
         );
-        assert_eq!(l.skills, vec!["python", "sql"]);
+        assert_eq!(l.skills, vec![Key::from("python"), Key::from("sql")]);
         assert_eq!(l.bio.as_deref(), Some("Line 1\nLine 2"));
         assert_eq!(l.enrollments.len(), 1);
         assert_eq!(l.signup_at.unwrap().to_string(), "2023-07-01T09:12:44Z");

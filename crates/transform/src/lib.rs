@@ -12,6 +12,7 @@
 //! - [`enrollments`]: the enrollments JSON to cohorts, programmes and `ENROLLED_IN`.
 //! - [`privacy`]: keep, salted hash or drop for personal data.
 //! - [`geo`]: country and city resolution.
+//! - [`intern`]: one shared key per distinct repeated string.
 //! - [`stats`]: why values became null, and what was repaired, per field.
 //! - [`learner`]: the row-to-learner function that uses all of the above.
 //! - [`dims`]: run-wide de-duplication of dimension nodes.
@@ -21,6 +22,7 @@ pub mod date;
 pub mod dims;
 pub mod enrollments;
 pub mod geo;
+pub mod intern;
 pub mod learner;
 pub mod privacy;
 pub mod skills;

@@ -3,6 +3,7 @@
 //! The normalised name (the `Skill` key) is the trimmed, whitespace-collapsed, lowercased token, so
 //! `python` and `Python ` are one skill; the spelling is kept as a display name candidate.
 
+use learngraph_model::Key;
 use learngraph_source::{Field, Sentinels};
 
 use crate::stats::{FieldStats, Repair};
@@ -12,24 +13,48 @@ use crate::text::collapse_whitespace;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SkillToken {
     /// Normalised name.
-    pub name: String,
+    pub name: Key,
     /// Trimmed original spelling.
-    pub display: String,
+    pub display: Key,
+}
+
+/// Normalised tokens by raw token: a worker meets the same few hundred spellings a million times.
+#[derive(Debug, Default)]
+pub struct SkillCache {
+    by_token: foldhash::HashMap<Box<str>, Option<SkillToken>>,
+}
+
+impl SkillCache {
+    fn token(&mut self, raw: &str, sentinels: &Sentinels) -> Option<SkillToken> {
+        if let Some(hit) = self.by_token.get(raw) {
+            return hit.clone();
+        }
+        let display = collapse_whitespace(raw.trim_matches(|c: char| {
+            c.is_whitespace() || c == '"' || c == '\'' || c == '[' || c == ']'
+        }));
+        let token =
+            (!display.is_empty() && !sentinels.is_null(display.as_bytes())).then(|| SkillToken {
+                name: Key::from(display.to_lowercase()),
+                display: Key::from(display),
+            });
+        self.by_token.insert(raw.into(), token.clone());
+        token
+    }
 }
 
 /// Splits and normalises a skills cell (already cleaned text). Returns unique skills sorted by name.
-pub fn parse_skills(cell: &str, sentinels: &Sentinels, stats: &mut FieldStats) -> Vec<SkillToken> {
+pub fn parse_skills(
+    cell: &str,
+    sentinels: &Sentinels,
+    stats: &mut FieldStats,
+    cache: &mut SkillCache,
+) -> Vec<SkillToken> {
     let mut out: Vec<SkillToken> = Vec::new();
-    let mut push = |token: &str| {
-        let display = collapse_whitespace(token.trim_matches(|c: char| {
-            c.is_whitespace() || c == '"' || c == '\'' || c == '[' || c == ']'
-        }));
-        if display.is_empty() || sentinels.is_null(display.as_bytes()) {
-            return;
-        }
-        let name = display.to_lowercase();
-        if !out.iter().any(|s| s.name == name) {
-            out.push(SkillToken { name, display });
+    let mut push = |raw: &str| {
+        if let Some(token) = cache.token(raw, sentinels) {
+            if !out.iter().any(|s| s.name == token.name) {
+                out.push(token);
+            }
         }
     };
     let trimmed = cell.trim();
@@ -61,9 +86,9 @@ mod tests {
     fn names(cell: &str) -> Vec<String> {
         let s = Sentinels::new(&["-99".into(), "N/A".into()]);
         let mut stats = FieldStats::default();
-        parse_skills(cell, &s, &mut stats)
+        parse_skills(cell, &s, &mut stats, &mut SkillCache::default())
             .into_iter()
-            .map(|t| t.name)
+            .map(|t| t.name.to_string())
             .collect()
     }
 
@@ -95,12 +120,17 @@ mod tests {
     fn malformed_json_is_split_and_counted() {
         let s = Sentinels::new(&[]);
         let mut stats = FieldStats::default();
-        let got = parse_skills(r#"["Python", "SQL"#, &s, &mut stats);
+        let got = parse_skills(
+            r#"["Python", "SQL"#,
+            &s,
+            &mut stats,
+            &mut SkillCache::default(),
+        );
         assert_eq!(got.len(), 2);
         assert_eq!(
             stats.repairs(Field::SkillsList, Repair::SkillsJsonFallback),
             1
         );
-        assert_eq!(got[0].display, "Python");
+        assert_eq!(&*got[0].display, "Python");
     }
 }
