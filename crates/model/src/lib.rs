@@ -7,7 +7,7 @@
 //! - [`value`]: calendar dates and UTC timestamps, with their ISO 8601 forms.
 //! - [`graph`]: nodes and relationships of the model in `graph-model.md`.
 //! - [`schema`]: labels, relationship types and property names as checked identifiers.
-//! - [`sink`]: the [`GraphSink`](sink::GraphSink) trait and the batches it is given.
+//! - [`sink`]: the [`GraphSink`] trait and the batches it is given.
 
 pub mod graph;
 pub mod schema;

@@ -11,7 +11,7 @@
 //! the sink strictly in sequence order, so a run's output is the same whatever the thread timing.
 //!
 //! - [`settings`]: every knob, from defaults, a TOML file, `LEARNGRAPH_*` variables and flags.
-//! - [`run`]: the orchestration.
+//! - [`mod@run`]: the orchestration.
 //! - [`quarantine`]: the JSONL file of rejected rows.
 //! - [`report`]: `report.json` and the summary on stderr.
 //! - [`target`]: parsing `--target` into a sink.

@@ -7,7 +7,7 @@
 //!
 //! - [`layout`]: maps the header's columns to the logical [`Field`]s, by configuration.
 //! - [`scan`]: the RFC 4180 scanner both passes read with: fields, lines, byte ranges.
-//! - [`prescan`]: the first pass that finds duplicate keys, so that the later row can win.
+//! - [`mod@prescan`]: the first pass that finds duplicate keys, so that the later row can win.
 //! - [`batch`]: the second pass, cutting valid rows into owned [`RowBatch`]es for the workers.
 //! - [`config`]: the column mapping and the sentinels, as a serde section.
 
