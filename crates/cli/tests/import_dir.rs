@@ -257,6 +257,19 @@ fn a_generated_export_loads_to_import_files_exactly_as_the_manifest_says() {
         u(&manifest["relationships"]["HAS_SKILL"])
     );
 
+    // Geography: every learner's country of residence is the one the generator meant, or null
+    // when it wrote a sentinel or a name that fits no single country.
+    let (lh, learners) = read_group(&out, &["learners.header.csv", "learners.csv"]);
+    let col = column_of(&lh, &Column::Property("country_of_residence_code".into()));
+    let mut by_country: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &learners {
+        let code = if r[col].is_empty() { "-" } else { &r[col] };
+        *by_country.entry(code.to_string()).or_default() += 1;
+    }
+    let want: BTreeMap<String, u64> =
+        serde_json::from_value(manifest["residence_by_country"].clone()).expect("map");
+    assert_eq!(by_country, want);
+
     // The command names every data file; the quarantine holds every rejected row with its reason.
     let script = std::fs::read_to_string(out.join("import.sh")).expect("import.sh");
     assert!(script.contains("neo4j-admin\" database import full"));

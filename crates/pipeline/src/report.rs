@@ -28,6 +28,8 @@ pub struct RunReport {
     pub nulls: BTreeMap<&'static str, BTreeMap<&'static str, u64>>,
     /// Repaired values by field and repair.
     pub repairs: BTreeMap<&'static str, BTreeMap<&'static str, u64>>,
+    /// Geography: how country values were resolved, coverage, and what did not resolve.
+    pub geo: BTreeMap<&'static str, GeoColumnReport>,
     /// Header columns no field maps to (ignored).
     pub unmapped_columns: Vec<String>,
     /// Cohorts seen with two different programmes (the first is kept).
@@ -40,6 +42,25 @@ pub struct RunReport {
     pub outputs: Outputs,
     /// The effective settings.
     pub settings: Settings,
+}
+
+/// Resolution of one geography column.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct GeoColumnReport {
+    /// Non-null values resolved, by method.
+    pub resolved_by_method: BTreeMap<&'static str, u64>,
+    /// Values resolved.
+    pub resolved: u64,
+    /// Values that fit several countries.
+    pub ambiguous: u64,
+    /// Values no country has.
+    pub unknown: u64,
+    /// `resolved / (resolved + ambiguous + unknown)`; empty and sentinel cells are not counted.
+    pub coverage: f64,
+    /// Distinct values that did not resolve.
+    pub distinct_unresolved: usize,
+    /// The most frequent values that did not resolve, with their counts.
+    pub top_unresolved: Vec<(String, u64)>,
 }
 
 /// One input file.

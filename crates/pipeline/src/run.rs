@@ -12,14 +12,16 @@ use learngraph_source::{
     prescan, BatchReader, MergedRow, RejectedRow, RowBatch, Sentinels, SourceError,
 };
 use learngraph_transform::geo::GeoResolver;
+use learngraph_transform::learner::Unresolved;
 use learngraph_transform::{
-    DimensionRegistry, FieldStats, Privacy, PrivacyError, TransformedBatch, Transformer,
+    DimensionRegistry, FieldStats, NullReason, Privacy, PrivacyError, TransformedBatch, Transformer,
 };
 
 use crate::progress::Progress;
 use crate::quarantine::Quarantine;
 use crate::report::{
-    DuplicateReport, InputReport, MergedSample, Outputs, RowAccounting, RunReport, Timings,
+    DuplicateReport, GeoColumnReport, InputReport, MergedSample, Outputs, RowAccounting, RunReport,
+    Timings,
 };
 use crate::settings::Settings;
 
@@ -232,6 +234,7 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
                 })
                 .collect(),
         },
+        geo: geo_report(&c.stats, &c.unresolved),
         nulls: c.stats.nulls_by_field(),
         repairs: c.stats.repairs_by_field(),
         unmapped_columns: c.unmapped,
@@ -273,6 +276,41 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
         });
     }
     Ok(report)
+}
+
+/// How many unresolved values the report lists per column.
+const TOP_UNRESOLVED: usize = 50;
+
+fn geo_report(
+    stats: &FieldStats,
+    unresolved: &Unresolved,
+) -> BTreeMap<&'static str, GeoColumnReport> {
+    use learngraph_source::Field;
+    let resolved = stats.resolved_by_field();
+    [Field::CountryOfResidence, Field::CountryOfOrigin]
+        .into_iter()
+        .map(|field| {
+            let by_method = resolved.get(field.name()).cloned().unwrap_or_default();
+            let ok: u64 = by_method.values().sum();
+            let ambiguous = stats.nulls(field, NullReason::Ambiguous);
+            let unknown = stats.nulls(field, NullReason::Unresolved);
+            let ranked = unresolved.ranked(field);
+            let column = GeoColumnReport {
+                resolved_by_method: by_method,
+                resolved: ok,
+                ambiguous,
+                unknown,
+                coverage: ok as f64 / (ok + ambiguous + unknown).max(1) as f64,
+                distinct_unresolved: ranked.len(),
+                top_unresolved: ranked
+                    .into_iter()
+                    .take(TOP_UNRESOLVED)
+                    .map(|(v, n)| (v.to_string(), n))
+                    .collect(),
+            };
+            (field.name(), column)
+        })
+        .collect()
 }
 
 /// Reads batches while tickets allow; returns its busy time and the unmapped header columns.
@@ -359,6 +397,7 @@ struct Collected {
     merged_sample: Vec<MergedRow>,
     quarantined_by_reason: BTreeMap<&'static str, u64>,
     stats: FieldStats,
+    unresolved: Unresolved,
     registry: DimensionRegistry,
     read_busy: Duration,
     transform_busy: Duration,
@@ -415,6 +454,7 @@ fn collect_stage(
             c.records += records;
             c.loaded += batch.learners.len() as u64;
             c.stats.add(&batch.stats);
+            c.unresolved.merge(batch.unresolved);
             let out = LearnerBatch {
                 seq: batch.seq,
                 dimensions: c.registry.admit(batch.candidates),

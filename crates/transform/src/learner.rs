@@ -15,7 +15,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::date::{parse_date, parse_timestamp, DateValue};
 use crate::enrollments::parse_enrollments;
-use crate::geo::GeoResolver;
+use crate::geo::{GeoResolver, Method};
 use crate::intern::Interner;
 use crate::privacy::Privacy;
 use crate::skills::{parse_skills, SkillCache};
@@ -34,6 +34,46 @@ pub struct TransformedBatch {
     pub candidates: Dimensions,
     /// Null and repair counters.
     pub stats: FieldStats,
+    /// Geography values that did not resolve, with how often, per field.
+    pub unresolved: Unresolved,
+}
+
+/// Values that did not resolve, by field, with their counts.
+#[derive(Debug, Default)]
+pub struct Unresolved {
+    by_field: HashMap<Field, HashMap<String, u64>>,
+}
+
+impl Unresolved {
+    fn add(&mut self, field: Field, value: &str, n: u64) {
+        let values = self.by_field.entry(field).or_default();
+        match values.get_mut(value) {
+            Some(count) => *count += n,
+            None => {
+                values.insert(value.to_string(), n);
+            }
+        }
+    }
+
+    /// Adds another set of counts.
+    pub fn merge(&mut self, other: Unresolved) {
+        for (field, values) in other.by_field {
+            for (value, n) in values {
+                self.add(field, &value, n);
+            }
+        }
+    }
+
+    /// The values of `field`, most frequent first (ties by value).
+    pub fn ranked(&self, field: Field) -> Vec<(&str, u64)> {
+        let mut v: Vec<(&str, u64)> = self
+            .by_field
+            .get(&field)
+            .map(|m| m.iter().map(|(k, n)| (k.as_str(), *n)).collect())
+            .unwrap_or_default();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v
+    }
 }
 
 /// Collects the dimension nodes of one batch, each once.
@@ -56,6 +96,9 @@ impl Candidates {
 /// values, so each is normalised once per worker.
 type VocabCache<T> = HashMap<Box<[u8]>, Result<T, NullReason>>;
 
+/// A country string's resolution: code, node and method, or why it did not resolve.
+type CountryResult = Result<(Key, Arc<Country>, Method), NullReason>;
+
 /// Resolved cities of one country (id and node) by cleaned text.
 type CityCache = HashMap<String, Option<(Key, Arc<City>)>>;
 
@@ -65,8 +108,8 @@ pub struct Transformer {
     privacy: Privacy,
     today: Date,
     geo: Arc<GeoResolver>,
-    /// Resolved countries (code and node) by cleaned text.
-    countries: HashMap<String, Option<(Key, Arc<Country>)>>,
+    /// Resolved countries by cleaned text.
+    countries: HashMap<String, CountryResult>,
     /// Resolved cities (id and node) by country code, then cleaned text.
     cities: HashMap<Key, CityCache>,
     skills: SkillCache,
@@ -111,7 +154,13 @@ impl Transformer {
         };
         let mut candidates = Candidates::default();
         for i in 0..batch.rows.len() {
-            let learner = self.transform_row(batch.row(i), layout, &mut candidates, &mut out.stats);
+            let learner = self.transform_row(
+                batch.row(i),
+                layout,
+                &mut candidates,
+                &mut out.stats,
+                &mut out.unresolved,
+            );
             out.learners.push(learner);
         }
         out.candidates = candidates.dims;
@@ -205,14 +254,15 @@ impl Transformer {
         Ok(t)
     }
 
-    fn country(&mut self, text: &str) -> Option<(Key, Arc<Country>)> {
+    fn country(&mut self, text: &str) -> CountryResult {
         if let Some(hit) = self.countries.get(text) {
             return hit.clone();
         }
-        let resolved = self
-            .geo
-            .country(text)
-            .map(|m| (self.keys.key(&m.country.code), Arc::new(m.country)));
+        let resolved = match self.geo.country(text) {
+            Ok(m) => Ok((self.keys.key(&m.country.code), m.country, m.method)),
+            Err(crate::geo::Unresolved::Ambiguous) => Err(NullReason::Ambiguous),
+            Err(crate::geo::Unresolved::Unknown) => Err(NullReason::Unresolved),
+        };
         self.countries.insert(text.to_string(), resolved.clone());
         resolved
     }
@@ -239,16 +289,23 @@ impl Transformer {
         field: Field,
         candidates: &mut Candidates,
         stats: &mut FieldStats,
+        unresolved: &mut Unresolved,
     ) -> Option<Key> {
         let text = self.text(row, layout, field, stats)?;
-        let Some((code, country)) = self.country(&text) else {
-            stats.null(field, NullReason::Unresolved);
-            return None;
-        };
-        if candidates.first(0, &code) {
-            candidates.dims.countries.push(Country::clone(&country));
+        match self.country(&text) {
+            Ok((code, country, method)) => {
+                stats.resolved(field, method);
+                if candidates.first(0, &code) {
+                    candidates.dims.countries.push(Country::clone(&country));
+                }
+                Some(code)
+            }
+            Err(reason) => {
+                stats.null(field, reason);
+                unresolved.add(field, &text, 1);
+                None
+            }
         }
-        Some(code)
     }
 
     fn transform_row(
@@ -257,6 +314,7 @@ impl Transformer {
         layout: &ColumnLayout,
         candidates: &mut Candidates,
         stats: &mut FieldStats,
+        unresolved: &mut Unresolved,
     ) -> Learner {
         use Field as F;
         let learner_id = row
@@ -300,10 +358,22 @@ impl Transformer {
             None => {}
         }
 
-        let country_of_residence_code =
-            self.resolve_country(&row, layout, F::CountryOfResidence, candidates, stats);
-        let country_of_origin_code =
-            self.resolve_country(&row, layout, F::CountryOfOrigin, candidates, stats);
+        let country_of_residence_code = self.resolve_country(
+            &row,
+            layout,
+            F::CountryOfResidence,
+            candidates,
+            stats,
+            unresolved,
+        );
+        let country_of_origin_code = self.resolve_country(
+            &row,
+            layout,
+            F::CountryOfOrigin,
+            candidates,
+            stats,
+            unresolved,
+        );
         let city_of_residence_id = match (
             self.text(&row, layout, F::CityOfResidence, stats),
             &country_of_residence_code,
@@ -562,8 +632,9 @@ Line 2","[{""program"":""Data Science"",""cohort"":""DS-2023-07"",""status"":""g
             Some("1998-04-12")
         );
         assert_eq!(l.birth_year, Some(1998));
-        assert_eq!(l.country_of_residence_code.as_deref(), Some("EGYPT"));
-        assert_eq!(l.city_of_residence_id.as_deref(), Some("EGYPT:cairo"));
+        assert_eq!(l.country_of_residence_code.as_deref(), Some("EG"));
+        assert_eq!(l.country_of_origin_code.as_deref(), Some("NG"));
+        assert_eq!(l.city_of_residence_id.as_deref(), Some("EG:cairo"));
         assert_eq!(
             l.education_level,
             Some(learngraph_model::EducationLevel::Bachelor)

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use learngraph_source::Field;
 
+use crate::geo::Method;
+
 macro_rules! reasons {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -50,6 +52,8 @@ reasons! {
         InvalidJson => "invalid_json",
         /// The privacy setting drops the field.
         PrivacyDropped => "privacy_dropped",
+        /// A country name that fits several countries (`Congo`), or a typo as close to two.
+        Ambiguous => "ambiguous",
         /// A country or city that could not be resolved.
         Unresolved => "unresolved",
         /// A city given without a usable country.
@@ -82,6 +86,7 @@ const FIELDS: usize = Field::ALL.len();
 pub struct FieldStats {
     nulls: [[u64; NullReason::ALL.len()]; FIELDS],
     repairs: [[u64; Repair::ALL.len()]; FIELDS],
+    resolved: [[u64; Method::ALL.len()]; FIELDS],
 }
 
 impl Default for FieldStats {
@@ -89,6 +94,7 @@ impl Default for FieldStats {
         FieldStats {
             nulls: [[0; NullReason::ALL.len()]; FIELDS],
             repairs: [[0; Repair::ALL.len()]; FIELDS],
+            resolved: [[0; Method::ALL.len()]; FIELDS],
         }
     }
 }
@@ -102,6 +108,18 @@ impl FieldStats {
     /// Counts a repair.
     pub fn repair(&mut self, field: Field, repair: Repair) {
         self.repairs[field.index()][repair as usize] += 1;
+    }
+
+    /// Counts a country resolved by `method`.
+    pub fn resolved(&mut self, field: Field, method: Method) {
+        let i = Method::ALL.iter().position(|m| *m == method).unwrap_or(0);
+        self.resolved[field.index()][i] += 1;
+    }
+
+    /// Values of `field` resolved by `method`.
+    pub fn resolutions(&self, field: Field, method: Method) -> u64 {
+        let i = Method::ALL.iter().position(|m| *m == method).unwrap_or(0);
+        self.resolved[field.index()][i]
     }
 
     /// Nulls of `field` for `reason`.
@@ -123,6 +141,9 @@ impl FieldStats {
             for (a, b) in self.repairs[f].iter_mut().zip(other.repairs[f]) {
                 *a += b;
             }
+            for (a, b) in self.resolved[f].iter_mut().zip(other.resolved[f]) {
+                *a += b;
+            }
         }
     }
 
@@ -134,6 +155,11 @@ impl FieldStats {
     /// Non-zero repair counts as `field -> repair -> count`, for the report.
     pub fn repairs_by_field(&self) -> BTreeMap<&'static str, BTreeMap<&'static str, u64>> {
         Self::table(&self.repairs, Repair::ALL.iter().map(|r| r.code()))
+    }
+
+    /// Non-zero resolution counts as `field -> method -> count`, for the report.
+    pub fn resolved_by_field(&self) -> BTreeMap<&'static str, BTreeMap<&'static str, u64>> {
+        Self::table(&self.resolved, Method::ALL.iter().map(|m| m.code()))
     }
 
     fn table<const N: usize>(

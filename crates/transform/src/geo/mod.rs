@@ -1,49 +1,53 @@
-//! Geography: country and city strings to `Country` and `City` nodes.
+//! Geography: country and city strings to `Country` and `City` nodes, with no network and no
+//! guessing. Data is embedded in the binary (see `data/ATTRIBUTION.md` for sources and licences).
 //!
-//! This first version passes the raw strings through, cleaned: the country "code" is the cleaned
-//! name in upper case and a city is keyed by that code and a slug of its name. It exists so that the
-//! pipeline, the sinks and the report have their final shape; the ISO/M49/GeoNames resolver replaces
-//! the body of [`GeoResolver`] without changing its signature.
+//! - [`fold`]: look-up keys (case, accents, punctuation, word order), mojibake repair, distances.
+//! - [`countries`]: ISO codes, names in many languages, curated aliases, typos; ambiguity detected.
 
-use learngraph_model::{City, Country};
+pub mod countries;
+pub mod fold;
 
-use crate::text::collapse_whitespace;
+use std::sync::Arc;
 
-/// A resolved country: its code and the node that carries it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CountryMatch {
-    /// The `Country` node.
-    pub country: Country,
+use learngraph_model::City;
+
+pub use countries::{CountryIndex, CountryMatch, Method, Unresolved};
+
+/// Resolves country and city names. Built once per run and shared by the workers.
+#[derive(Debug)]
+pub struct GeoResolver {
+    countries: CountryIndex,
 }
 
-/// Resolves country and city names.
-#[derive(Clone, Debug, Default)]
-pub struct GeoResolver;
+impl Default for GeoResolver {
+    fn default() -> Self {
+        GeoResolver::new()
+    }
+}
 
 impl GeoResolver {
     /// The resolver with its embedded data.
     pub fn new() -> GeoResolver {
-        GeoResolver
-    }
-
-    /// Resolves a cleaned, non-null country string; `None` when it cannot be resolved.
-    pub fn country(&self, raw: &str) -> Option<CountryMatch> {
-        let name = collapse_whitespace(raw);
-        if name.is_empty() {
-            return None;
+        GeoResolver {
+            countries: CountryIndex::load(),
         }
-        Some(CountryMatch {
-            country: Country {
-                code: name.to_uppercase(),
-                name,
-                ..Country::default()
-            },
-        })
     }
 
-    /// Resolves a cleaned, non-null city string within a resolved country.
+    /// The country index.
+    pub fn countries(&self) -> &CountryIndex {
+        &self.countries
+    }
+
+    /// Resolves a cleaned, non-null country string.
+    pub fn country(&self, raw: &str) -> Result<CountryMatch, Unresolved> {
+        self.countries.resolve(raw)
+    }
+
+    /// Resolves a cleaned, non-null city string within a resolved country: a country-scoped
+    /// slug, so that two cities never share an id and one city written two ways (case, spacing,
+    /// punctuation) always does.
     pub fn city(&self, raw: &str, country_code: &str) -> Option<City> {
-        let name = collapse_whitespace(raw);
+        let name = crate::text::collapse_whitespace(raw);
         let slug = slug(&name);
         if slug.is_empty() {
             return None;
@@ -56,6 +60,9 @@ impl GeoResolver {
         })
     }
 }
+
+/// A shared resolver: cheap to clone into every worker.
+pub type SharedGeo = Arc<GeoResolver>;
 
 /// Lowercase letters and digits of any script, words joined by `-`.
 pub fn slug(s: &str) -> String {
@@ -73,29 +80,4 @@ pub fn slug(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs() {
-        for (input, want) in [
-            ("Cairo", "cairo"),
-            ("6th of October City", "6th-of-october-city"),
-            ("El-Giza", "el-giza"),
-            ("  Nairobi  CBD ", "nairobi-cbd"),
-            ("القاهرة", "القاهرة"),
-            ("--", ""),
-        ] {
-            assert_eq!(slug(input), want, "{input}");
-        }
-    }
-
-    #[test]
-    fn cities_are_scoped_by_country() {
-        let g = GeoResolver::new();
-        let a = g.city("Alexandria", "EGYPT").unwrap();
-        let b = g.city("Alexandria", "UNITED STATES").unwrap();
-        assert_ne!(a.id, b.id);
-        assert_eq!(g.city(" alexandria ", "EGYPT").unwrap().id, a.id);
-    }
-}
+mod tests;
