@@ -147,7 +147,8 @@ def parse_geonames(folder):
                 alts.append(a.replace("|", " ").replace("\t", " "))
         rows.append((c["geonameid"], c["name"], c["countrycode"], c.get("admin1code", ""),
                      c["latitude"], c["longitude"], c.get("population", 0), "|".join(alts)))
-    rows.sort()
+    # By country, so that the resolver can index one country's cities without reading the rest.
+    rows.sort(key=lambda r: (r[2], r[0]))
     return rows
 
 KOSOVO = {"alpha2": "XK", "alpha3": "XKX", "numeric": "", "name": "Kosovo",

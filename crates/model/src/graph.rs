@@ -223,8 +223,8 @@ pub struct City {
     pub name: String,
     /// ISO alpha-2 of its country.
     pub country_code: String,
-    /// First-level administrative division: name and code.
-    pub admin1: Option<(String, String)>,
+    /// First-level administrative division's GeoNames code.
+    pub admin1_code: Option<String>,
     /// Coordinates, only when a gazetteer knows the place.
     pub latitude: Option<f64>,
     /// Coordinates, only when a gazetteer knows the place.

@@ -168,7 +168,6 @@ pub const CITY_PROPERTIES: &[Property] = &[
     p("id", PropType::String),
     p("name", PropType::String),
     p("country_code", PropType::String),
-    p("admin1", PropType::String),
     p("admin1_code", PropType::String),
     p("latitude", PropType::Double),
     p("longitude", PropType::Double),

@@ -53,7 +53,7 @@ pub struct GeoColumnReport {
     pub resolved: u64,
     /// Values that fit several countries.
     pub ambiguous: u64,
-    /// Values no country has.
+    /// Values no country has (for cities: places the gazetteer does not know, kept by name).
     pub unknown: u64,
     /// `resolved / (resolved + ambiguous + unknown)`; empty and sentinel cells are not counted.
     pub coverage: f64,

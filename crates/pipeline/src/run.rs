@@ -287,30 +287,36 @@ fn geo_report(
 ) -> BTreeMap<&'static str, GeoColumnReport> {
     use learngraph_source::Field;
     let resolved = stats.resolved_by_field();
-    [Field::CountryOfResidence, Field::CountryOfOrigin]
-        .into_iter()
-        .map(|field| {
-            let by_method = resolved.get(field.name()).cloned().unwrap_or_default();
-            let ok: u64 = by_method.values().sum();
-            let ambiguous = stats.nulls(field, NullReason::Ambiguous);
-            let unknown = stats.nulls(field, NullReason::Unresolved);
-            let ranked = unresolved.ranked(field);
-            let column = GeoColumnReport {
-                resolved_by_method: by_method,
-                resolved: ok,
-                ambiguous,
-                unknown,
-                coverage: ok as f64 / (ok + ambiguous + unknown).max(1) as f64,
-                distinct_unresolved: ranked.len(),
-                top_unresolved: ranked
-                    .into_iter()
-                    .take(TOP_UNRESOLVED)
-                    .map(|(v, n)| (v.to_string(), n))
-                    .collect(),
-            };
-            (field.name(), column)
-        })
-        .collect()
+    [
+        Field::CountryOfResidence,
+        Field::CountryOfOrigin,
+        Field::CityOfResidence,
+    ]
+    .into_iter()
+    .map(|field| {
+        let by_method = resolved.get(field.name()).cloned().unwrap_or_default();
+        // A city the gazetteer does not know is kept, but it is not resolved.
+        let unmatched = by_method.get("unmatched").copied().unwrap_or(0);
+        let ok: u64 = by_method.values().sum::<u64>() - unmatched;
+        let ambiguous = stats.nulls(field, NullReason::Ambiguous);
+        let unknown = stats.nulls(field, NullReason::Unresolved) + unmatched;
+        let ranked = unresolved.ranked(field);
+        let column = GeoColumnReport {
+            resolved_by_method: by_method,
+            resolved: ok,
+            ambiguous,
+            unknown,
+            coverage: ok as f64 / (ok + ambiguous + unknown).max(1) as f64,
+            distinct_unresolved: ranked.len(),
+            top_unresolved: ranked
+                .into_iter()
+                .take(TOP_UNRESOLVED)
+                .map(|(v, n)| (v.to_string(), n))
+                .collect(),
+        };
+        (field.name(), column)
+    })
+    .collect()
 }
 
 /// Reads batches while tickets allow; returns its busy time and the unmapped header columns.

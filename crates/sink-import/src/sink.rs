@@ -387,8 +387,7 @@ impl ImportDirSink {
             r.str(label::CITY.as_str());
             r.str(&c.name);
             r.str(&c.country_code);
-            r.opt_str(c.admin1.as_ref().map(|(name, _)| name.as_str()));
-            r.opt_str(c.admin1.as_ref().map(|(_, code)| code.as_str()));
+            r.opt_str(c.admin1_code.as_deref());
             r.opt_float(c.latitude);
             r.opt_float(c.longitude);
             r.opt_int(c.population);

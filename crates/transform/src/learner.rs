@@ -15,7 +15,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::date::{parse_date, parse_timestamp, DateValue};
 use crate::enrollments::parse_enrollments;
-use crate::geo::{GeoResolver, Method};
+use crate::geo::{CityMethod, GeoResolver, Method};
 use crate::intern::Interner;
 use crate::privacy::Privacy;
 use crate::skills::{parse_skills, SkillCache};
@@ -99,8 +99,8 @@ type VocabCache<T> = HashMap<Box<[u8]>, Result<T, NullReason>>;
 /// A country string's resolution: code, node and method, or why it did not resolve.
 type CountryResult = Result<(Key, Arc<Country>, Method), NullReason>;
 
-/// Resolved cities of one country (id and node) by cleaned text.
-type CityCache = HashMap<String, Option<(Key, Arc<City>)>>;
+/// Resolved cities of one country (id, node, method) by cleaned text.
+type CityCache = HashMap<String, Option<(Key, Arc<City>, Method)>>;
 
 /// Turns rows into learners; one per worker thread.
 pub struct Transformer {
@@ -267,14 +267,19 @@ impl Transformer {
         resolved
     }
 
-    fn city(&mut self, text: &str, country_code: &Key) -> Option<(Key, Arc<City>)> {
+    fn city(&mut self, text: &str, country_code: &Key) -> Option<(Key, Arc<City>, Method)> {
         if let Some(hit) = self.cities.get(country_code).and_then(|m| m.get(text)) {
             return hit.clone();
         }
-        let resolved = self
-            .geo
-            .city(text, country_code)
-            .map(|c| (self.keys.key(&c.id), Arc::new(c)));
+        let resolved = self.geo.city(text, country_code).map(|(c, how)| {
+            let method = match how {
+                Some(CityMethod::Name) => Method::Name,
+                Some(CityMethod::Variant) => Method::Variant,
+                Some(CityMethod::Fuzzy) => Method::Fuzzy,
+                None => Method::Unmatched,
+            };
+            (self.keys.key(&c.id), Arc::new(c), method)
+        });
         self.cities
             .entry(country_code.clone())
             .or_default()
@@ -383,7 +388,11 @@ impl Transformer {
                 None
             }
             (Some(city), Some(code)) => match self.city(&city, code) {
-                Some((id, c)) => {
+                Some((id, c, method)) => {
+                    stats.resolved(F::CityOfResidence, method);
+                    if method == Method::Unmatched {
+                        unresolved.add(F::CityOfResidence, &city, 1);
+                    }
                     if candidates.first(1, &id) {
                         candidates.dims.cities.push(City::clone(&c));
                     }
@@ -634,7 +643,11 @@ Line 2","[{""program"":""Data Science"",""cohort"":""DS-2023-07"",""status"":""g
         assert_eq!(l.birth_year, Some(1998));
         assert_eq!(l.country_of_residence_code.as_deref(), Some("EG"));
         assert_eq!(l.country_of_origin_code.as_deref(), Some("NG"));
-        assert_eq!(l.city_of_residence_id.as_deref(), Some("EG:cairo"));
+        assert_eq!(
+            l.city_of_residence_id.as_deref(),
+            Some("gn-360630"),
+            "GeoNames: Cairo"
+        );
         assert_eq!(
             l.education_level,
             Some(learngraph_model::EducationLevel::Bachelor)

@@ -19,7 +19,8 @@ const COUNTRIES: &str = include_str!("../../data/countries.tsv");
 const NAMES: &str = include_str!("../../data/country-names.tsv");
 const ALIASES: &str = include_str!("../../data/country-aliases.tsv");
 
-/// How a country was recognised.
+/// How a geography value was recognised (countries use the first eight, cities `Name`,
+/// `Variant`, `Fuzzy` and `Unmatched`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
     /// ISO 3166-1 alpha-2 code.
@@ -38,11 +39,15 @@ pub enum Method {
     StateAsCountry,
     /// A name within a small edit distance of exactly one country's name.
     Fuzzy,
+    /// A city name after removing place-type words or articles (`Nairobi CBD`, `El-Giza`).
+    Variant,
+    /// A city the gazetteer does not know: kept with its cleaned name, without coordinates.
+    Unmatched,
 }
 
 impl Method {
     /// Every method, for counters.
-    pub const ALL: [Method; 8] = [
+    pub const ALL: [Method; 10] = [
         Method::Alpha2,
         Method::Alpha3,
         Method::Name,
@@ -51,6 +56,8 @@ impl Method {
         Method::CityAsCountry,
         Method::StateAsCountry,
         Method::Fuzzy,
+        Method::Variant,
+        Method::Unmatched,
     ];
 
     /// Stable code for reports.
@@ -64,6 +71,8 @@ impl Method {
             Method::CityAsCountry => "city_as_country",
             Method::StateAsCountry => "state_as_country",
             Method::Fuzzy => "fuzzy",
+            Method::Variant => "variant",
+            Method::Unmatched => "unmatched",
         }
     }
 
@@ -74,6 +83,8 @@ impl Method {
             Method::Translation => 0.95,
             Method::CityAsCountry | Method::StateAsCountry => 0.9,
             Method::Fuzzy => 0.8,
+            Method::Variant => 0.95,
+            Method::Unmatched => 0.0,
         }
     }
 }

@@ -154,7 +154,10 @@ mod tests {
         for (broken, fixed) in [
             ("CÃ´te d'Ivoire", Some("Côte d'Ivoire")),
             ("TÃ¼rkiye", Some("Türkiye")),
-            ("SÃ£o TomÃ© and PrÃ\u{AD}ncipe", Some("São Tomé and Príncipe")),
+            (
+                "SÃ£o TomÃ© and PrÃ\u{AD}ncipe",
+                Some("São Tomé and Príncipe"),
+            ),
             ("Côte d'Ivoire", None),
             ("Egypt", None),
         ] {

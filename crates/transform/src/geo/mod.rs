@@ -3,11 +3,15 @@
 //!
 //! - [`fold`]: look-up keys (case, accents, punctuation, word order), mojibake repair, distances.
 //! - [`countries`]: ISO codes, names in many languages, curated aliases, typos; ambiguity detected.
+//! - [`cities`]: the GeoNames gazetteer, searched within the resolved country.
 
+pub mod cities;
 pub mod countries;
 pub mod fold;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+pub use cities::{CityMethod, Gazetteer};
 
 use learngraph_model::City;
 
@@ -17,6 +21,8 @@ pub use countries::{CountryIndex, CountryMatch, Method, Unresolved};
 #[derive(Debug)]
 pub struct GeoResolver {
     countries: CountryIndex,
+    /// Decompressed on the first city look-up.
+    cities: OnceLock<Gazetteer>,
 }
 
 impl Default for GeoResolver {
@@ -30,6 +36,7 @@ impl GeoResolver {
     pub fn new() -> GeoResolver {
         GeoResolver {
             countries: CountryIndex::load(),
+            cities: OnceLock::new(),
         }
     }
 
@@ -43,21 +50,28 @@ impl GeoResolver {
         self.countries.resolve(raw)
     }
 
-    /// Resolves a cleaned, non-null city string within a resolved country: a country-scoped
-    /// slug, so that two cities never share an id and one city written two ways (case, spacing,
-    /// punctuation) always does.
-    pub fn city(&self, raw: &str, country_code: &str) -> Option<City> {
+    /// Resolves a cleaned, non-null city string within a resolved country. A place the
+    /// gazetteer knows gets its GeoNames id (`gn-360630`) and data; any other place keeps its
+    /// cleaned name under a country-scoped slug id (`EG:maadi`) with no coordinates, and the
+    /// method `None` says so. Two different places never share an id; one place written two
+    /// ways does.
+    pub fn city(&self, raw: &str, country_code: &str) -> Option<(City, Option<CityMethod>)> {
+        let gazetteer = self.cities.get_or_init(Gazetteer::load);
+        if let Some((city, method)) = gazetteer.resolve(raw, country_code) {
+            return Some((city, Some(method)));
+        }
         let name = crate::text::collapse_whitespace(raw);
         let slug = slug(&name);
         if slug.is_empty() {
             return None;
         }
-        Some(City {
+        let city = City {
             id: format!("{country_code}:{slug}"),
             name,
             country_code: country_code.to_string(),
             ..City::default()
-        })
+        };
+        Some((city, None))
     }
 }
 

@@ -1,0 +1,253 @@
+//! City resolution within a resolved country, from an embedded GeoNames gazetteer.
+//!
+//! The gazetteer (`data/cities.tsv.gz`, places with 1,000 inhabitants or more, sorted by country)
+//! is decompressed on the first city look-up, and each country's name index is built the first
+//! time that country is asked for, so a run pays only for the countries it meets.
+//!
+//! A name is looked up, in order: as given (name or any alternate name, folded like country
+//! names); without place-type words (`City`, `State`, `Governorate`, `CBD`, …); without Arabic
+//! articles (`El-Giza`, `Al Jizah` → `Giza`); then as a typo within a small edit distance of
+//! exactly one place. Among places with one name, the most populous wins.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use learngraph_model::City;
+
+use super::fold::{distance_within, fold};
+
+const GAZETTEER: &[u8] = include_bytes!("../../data/cities.tsv.gz");
+const ALIASES: &str = include_str!("../../data/city-aliases.tsv");
+
+/// Place-type words that do not name the place.
+const PLACE_WORDS: &[&str] = &[
+    "city",
+    "state",
+    "governorate",
+    "gov",
+    "cbd",
+    "town",
+    "municipality",
+    "district",
+    "province",
+    "region",
+    "metropolitan",
+    "metro",
+    "county",
+    "area",
+    "centre",
+    "center",
+    "downtown",
+    "capital",
+    "fct",
+];
+
+/// Arabic definite articles, as transliterated.
+const ARTICLES: &[&str] = &[
+    "el", "al", "ad", "as", "ash", "at", "az", "ar", "an", "ed", "es",
+];
+
+/// How a city was recognised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CityMethod {
+    /// Its name or an alternate name.
+    Name,
+    /// After removing place-type words or articles.
+    Variant,
+    /// A small typo of exactly one place's name.
+    Fuzzy,
+}
+
+/// A place of the gazetteer.
+#[derive(Clone, Debug)]
+struct Place {
+    geonames_id: u64,
+    name: String,
+    admin1: String,
+    latitude: f64,
+    longitude: f64,
+    population: u64,
+}
+
+/// One country's places and the index of their names.
+#[derive(Debug, Default)]
+struct CountryCities {
+    places: Vec<Place>,
+    by_key: HashMap<String, Vec<u32>>,
+    /// Keys long enough for typo matching, sorted.
+    keys: Vec<String>,
+}
+
+/// The gazetteer: the text, each country's slice of it, and lazily built indexes.
+#[derive(Debug)]
+pub struct Gazetteer {
+    text: String,
+    ranges: HashMap<String, Range<usize>>,
+    indexes: HashMap<String, OnceLock<CountryCities>>,
+}
+
+fn strip(key: &str, words: &[&str]) -> String {
+    key.split(' ')
+        .filter(|w| !words.contains(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Gazetteer {
+    /// Decompresses the embedded data and finds each country's rows.
+    pub fn load() -> Gazetteer {
+        let mut text = String::new();
+        // The data is embedded and tested; a failure here is a broken build, not bad input.
+        flate2::read::GzDecoder::new(GAZETTEER)
+            .read_to_string(&mut text)
+            .expect("the embedded gazetteer is valid gzip and UTF-8");
+        let mut ranges: HashMap<String, Range<usize>> = HashMap::new();
+        let mut pos = 0;
+        for line in text.split_inclusive('\n') {
+            let end = pos + line.len();
+            if !line.starts_with('#') {
+                if let Some(cc) = line.split('\t').nth(2) {
+                    ranges.entry(cc.to_string()).or_insert(pos..end).end = end;
+                }
+            }
+            pos = end;
+        }
+        let indexes = ranges
+            .keys()
+            .map(|k| (k.clone(), OnceLock::new()))
+            .collect();
+        Gazetteer {
+            text,
+            ranges,
+            indexes,
+        }
+    }
+
+    fn country(&self, code: &str) -> Option<&CountryCities> {
+        let cell = self.indexes.get(code)?;
+        Some(cell.get_or_init(|| self.build(code)))
+    }
+
+    fn build(&self, code: &str) -> CountryCities {
+        let mut c = CountryCities::default();
+        let Some(range) = self.ranges.get(code) else {
+            return c;
+        };
+        for line in self.text[range.clone()].lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            if f.len() < 8 {
+                continue;
+            }
+            let i = c.places.len() as u32;
+            c.places.push(Place {
+                geonames_id: f[0].parse().unwrap_or(0),
+                name: f[1].to_string(),
+                admin1: f[3].to_string(),
+                latitude: f[4].parse().unwrap_or(0.0),
+                longitude: f[5].parse().unwrap_or(0.0),
+                population: f[6].parse().unwrap_or(0),
+            });
+            let aliases = ALIASES
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| l.split('\t').collect::<Vec<_>>())
+                .filter(|a| a.len() == 3 && a[0] == code && a[2] == f[0])
+                .map(|a| a[1]);
+            for name in std::iter::once(f[1]).chain(f[7].split('|')).chain(aliases) {
+                let key = fold(name);
+                if key.is_empty() {
+                    continue;
+                }
+                // Also without articles and place-type words, as queries are tried.
+                let bare = strip(&key, ARTICLES);
+                let plain = strip(&key, PLACE_WORDS);
+                let plain_bare = strip(&plain, ARTICLES);
+                for k in [key, bare, plain, plain_bare] {
+                    if k.is_empty() {
+                        continue;
+                    }
+                    let ids = c.by_key.entry(k).or_default();
+                    if !ids.contains(&i) {
+                        ids.push(i);
+                    }
+                }
+            }
+        }
+        c.keys = c
+            .by_key
+            .keys()
+            .filter(|k| k.chars().count() >= 6)
+            .cloned()
+            .collect();
+        c.keys.sort();
+        c
+    }
+
+    /// The place for `text` in the country `code`, and how it was found.
+    pub fn resolve(&self, text: &str, code: &str) -> Option<(City, CityMethod)> {
+        let c = self.country(code)?;
+        let key = fold(text);
+        let pick = |ids: &Vec<u32>| -> u32 {
+            // The most populous of the places with this name; the first listed on a tie.
+            *ids.iter()
+                .max_by_key(|&&i| (c.places[i as usize].population, std::cmp::Reverse(i)))
+                .unwrap_or(&ids[0])
+        };
+        let found = if let Some(ids) = c.by_key.get(&key) {
+            Some((pick(ids), CityMethod::Name))
+        } else {
+            let without_words = strip(&key, PLACE_WORDS);
+            let without_both = strip(&without_words, ARTICLES);
+            [without_words, without_both]
+                .iter()
+                .filter(|k| !k.is_empty() && **k != key)
+                .find_map(|k| c.by_key.get(k))
+                .map(|ids| (pick(ids), CityMethod::Variant))
+                .or_else(|| fuzzy(c, &key).map(|i| (i, CityMethod::Fuzzy)))
+        }?;
+        let p = &c.places[found.0 as usize];
+        let city = City {
+            id: format!("gn-{}", p.geonames_id),
+            name: p.name.clone(),
+            country_code: code.to_string(),
+            admin1_code: (!p.admin1.is_empty()).then(|| p.admin1.clone()),
+            latitude: Some(p.latitude),
+            longitude: Some(p.longitude),
+            population: Some(p.population),
+            geonames_id: Some(p.geonames_id),
+        };
+        Some((city, found.1))
+    }
+}
+
+/// A typo of exactly one place's name (names sharing the key count as one place only if they
+/// are the same place).
+fn fuzzy(c: &CountryCities, key: &str) -> Option<u32> {
+    let bound = match key.chars().count() {
+        0..=5 => return None,
+        6..=8 => 1,
+        _ => 2,
+    };
+    let mut best = bound + 1;
+    let mut hits: Vec<u32> = Vec::new();
+    for k in &c.keys {
+        let d = distance_within(key, k, best.min(bound));
+        if d < best {
+            best = d;
+            hits.clear();
+        }
+        if d == best && d <= bound {
+            for &i in &c.by_key[k] {
+                if !hits.contains(&i) {
+                    hits.push(i);
+                }
+            }
+        }
+    }
+    match hits[..] {
+        [only] => Some(only),
+        _ => None,
+    }
+}
