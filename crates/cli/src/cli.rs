@@ -45,12 +45,47 @@ pub enum Command {
         learngraph load part1.csv part2.csv --config learngraph.toml --set pipeline.workers=4\n\n\
         Exit codes: 0 clean, 3 finished with quarantined rows, 2 usage or settings error, 1 failed.")]
     Load(LoadArgs),
+    /// Resolve country and city names the way a load does.
+    Geo {
+        /// What to do.
+        #[command(subcommand)]
+        command: GeoCommand,
+    },
     /// Inspect the settings.
     Config {
         /// What to do with them.
         #[command(subcommand)]
         command: ConfigCommand,
     },
+}
+
+/// `geo` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum GeoCommand {
+    /// Resolve names: one result per line (input, code, canonical name, method, confidence or the
+    /// reason it failed). Country names come from --country or, one per line, from stdin.
+    #[command(after_help = "Examples:\n  \
+        learngraph geo resolve --country Misr --country 'CÃ´te d'\\''Ivoire'\n  \
+        learngraph geo resolve --city El-Giza --in EG --json\n  \
+        cut -d, -f6 learners.csv | sort -u | learngraph geo resolve")]
+    Resolve(ResolveArgs),
+}
+
+/// Arguments of `geo resolve`.
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// A country name to resolve (repeatable); without it and without --city, stdin is read.
+    #[arg(long)]
+    pub country: Vec<String>,
+    /// A city name to resolve (repeatable), within the country given by --in.
+    #[arg(long, requires = "within")]
+    pub city: Vec<String>,
+    /// The country of --city: an ISO code or any name the resolver knows.
+    #[arg(long = "in", id = "within", value_name = "COUNTRY")]
+    pub within: Option<String>,
+    /// One JSON object per line instead of TSV.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `config` subcommands.

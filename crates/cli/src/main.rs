@@ -5,6 +5,7 @@
 //! 1 failed run.
 
 mod cli;
+mod geo;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,7 +16,7 @@ use clap::Parser;
 use learngraph_model::Date;
 use learngraph_pipeline::{RunInput, Settings, Target};
 
-use cli::{Cli, Command, ConfigCommand, LoadArgs, SettingsArgs};
+use cli::{Cli, Command, ConfigCommand, GeoCommand, LoadArgs, SettingsArgs};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -27,7 +28,7 @@ const EXIT_USAGE: u8 = 2;
 
 /// An error in what the user asked for (settings, target), as opposed to a failure while doing it.
 #[derive(Debug)]
-struct UsageError(anyhow::Error);
+pub(crate) struct UsageError(pub(crate) anyhow::Error);
 
 impl std::fmt::Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -97,6 +98,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
         Command::Load(args) => load(args, cli.quiet),
+        Command::Geo {
+            command: GeoCommand::Resolve(args),
+        } => geo::resolve(&args),
         Command::Config {
             command: ConfigCommand::Print(args),
         } => {

@@ -15,7 +15,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::date::{parse_date, parse_timestamp, DateValue};
 use crate::enrollments::parse_enrollments;
-use crate::geo::{CityMethod, GeoResolver, Method};
+use crate::geo::{CityMethod, CountryCache, GeoResolver, Method};
 use crate::intern::Interner;
 use crate::privacy::Privacy;
 use crate::skills::{parse_skills, SkillCache};
@@ -109,7 +109,7 @@ pub struct Transformer {
     today: Date,
     geo: Arc<GeoResolver>,
     /// Resolved countries by cleaned text.
-    countries: HashMap<String, CountryResult>,
+    countries: CountryCache,
     /// Resolved cities (id and node) by country code, then cleaned text.
     cities: HashMap<Key, CityCache>,
     skills: SkillCache,
@@ -127,7 +127,7 @@ impl Transformer {
             privacy,
             today,
             geo,
-            countries: HashMap::new(),
+            countries: CountryCache::default(),
             cities: HashMap::new(),
             skills: SkillCache::default(),
             keys: Interner::default(),
@@ -255,16 +255,11 @@ impl Transformer {
     }
 
     fn country(&mut self, text: &str) -> CountryResult {
-        if let Some(hit) = self.countries.get(text) {
-            return hit.clone();
-        }
-        let resolved = match self.geo.country(text) {
-            Ok(m) => Ok((self.keys.key(&m.country.code), m.country, m.method)),
+        match self.countries.resolve(&self.geo, text) {
+            Ok(m) => Ok((self.keys.key(&m.country.code), m.country.clone(), m.method)),
             Err(crate::geo::Unresolved::Ambiguous) => Err(NullReason::Ambiguous),
             Err(crate::geo::Unresolved::Unknown) => Err(NullReason::Unresolved),
-        };
-        self.countries.insert(text.to_string(), resolved.clone());
-        resolved
+        }
     }
 
     fn city(&mut self, text: &str, country_code: &Key) -> Option<(Key, Arc<City>, Method)> {
