@@ -45,6 +45,13 @@ pub enum Command {
         learngraph load part1.csv part2.csv --config learngraph.toml --set pipeline.workers=4\n\n\
         Exit codes: 0 clean, 3 finished with quarantined rows, 2 usage or settings error, 1 failed.")]
     Load(LoadArgs),
+    /// Pre-flight check of an export: rows, duplicates, rows to be quarantined, and geography
+    /// coverage with every unresolved value, without writing anything.
+    #[command(after_help = "Examples:\n  learngraph validate learners.csv\n  \
+        learngraph validate learners.csv --json --set transform.geo.strict=true\n\n\
+        Exit codes: 0 a load would pass the geography checks, 3 it would stop (strict mode or \
+        coverage), 1 the export cannot be read.")]
+    Validate(ValidateArgs),
     /// Resolve country and city names the way a load does.
     Geo {
         /// What to do.
@@ -118,6 +125,20 @@ pub struct LoadArgs {
     /// Export file(s), read in order as one export (they must share one header).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
+    /// Settings.
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+/// Arguments of `validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Export file(s), as for `load`.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The whole result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
     /// Settings.
     #[command(flatten)]
     pub settings: SettingsArgs,

@@ -11,12 +11,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use std::io::Write;
+
 use anyhow::Context;
 use clap::Parser;
 use learngraph_model::Date;
 use learngraph_pipeline::{RunInput, Settings, Target};
 
-use cli::{Cli, Command, ConfigCommand, GeoCommand, LoadArgs, SettingsArgs};
+use cli::{Cli, Command, ConfigCommand, GeoCommand, LoadArgs, SettingsArgs, ValidateArgs};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -43,6 +45,15 @@ fn main() -> ExitCode {
     init_logging(&cli);
     match dispatch(cli) {
         Ok(code) => ExitCode::from(code),
+        // A reader that stopped early (`| head`) is not an error.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             let code = if e.is::<UsageError>() { EXIT_USAGE } else { 1 };
             eprintln!("error: {e:#}");
@@ -98,6 +109,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
         Command::Load(args) => load(args, cli.quiet),
+        Command::Validate(args) => validate(args),
         Command::Geo {
             command: GeoCommand::Resolve(args),
         } => geo::resolve(&args),
@@ -160,6 +172,71 @@ fn load(args: LoadArgs, quiet: bool) -> anyhow::Result<u8> {
     } else {
         0
     })
+}
+
+fn validate(args: ValidateArgs) -> anyhow::Result<u8> {
+    let settings = settings(&args.settings)?;
+    let geo = learngraph_transform::geo::GeoResolver::new();
+    let started = std::time::Instant::now();
+    let checked = learngraph_pipeline::preflight(&args.inputs, &settings, &geo, &|_| {})?;
+    let verdict = checked.verdict(&settings.transform.geo);
+    let would = |v: &Result<(), learngraph_pipeline::PipelineError>| match v {
+        Ok(()) => "proceed".to_string(),
+        Err(e) => format!("stop before writing anything: {e}"),
+    };
+    let index = &checked.index;
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    if args.json {
+        let out = serde_json::json!({
+            "rows": index.records,
+            "superseded_by_later_duplicates": index.superseded,
+            "to_quarantine": index.rejected,
+            "geo": checked.geo,
+            "strict_mode": settings.transform.geo.strict,
+            "required_coverage": settings.transform.geo.required_coverage,
+            "a_load_would": would(&verdict),
+        });
+        writeln!(w, "{}", serde_json::to_string_pretty(&out)?)?;
+    } else {
+        writeln!(
+            w,
+            "{} rows in {:.1} s; {} would merge into a later duplicate; to quarantine: {:?}",
+            index.records,
+            started.elapsed().as_secs_f64(),
+            index.superseded,
+            index.rejected
+        )?;
+        for (column, c) in &checked.geo {
+            writeln!(
+                w,
+                "\n{column}: {:.2}% of {} values resolve; {} distinct values do not:",
+                c.coverage * 100.0,
+                c.values,
+                c.unresolved.len()
+            )?;
+            for (value, n, why) in &c.unresolved {
+                writeln!(w, "  {n:>8}  {value}  ({why})")?;
+            }
+        }
+        let strict = learngraph_transform::GeoConfig {
+            strict: true,
+            ..settings.transform.geo.clone()
+        };
+        writeln!(w, "\nwith these settings a load would {}", would(&verdict))?;
+        let strictly = checked.verdict(&strict).map_err(|_| ());
+        writeln!(
+            w,
+            "in strict mode a load would {}",
+            if strictly.is_ok() {
+                "proceed"
+            } else {
+                "stop: a country value does not resolve"
+            }
+        )?;
+    }
+    w.flush()?;
+    Ok(if verdict.is_ok() { 0 } else { EXIT_QUARANTINED })
 }
 
 fn today() -> Date {

@@ -15,7 +15,9 @@
 //! - [`quarantine`]: the JSONL file of rejected rows.
 //! - [`report`]: `report.json` and the summary on stderr.
 //! - [`target`]: parsing `--target` into a sink.
+//! - [`mod@preflight`]: geography checks on the first pass (strict mode, coverage, `validate`).
 
+pub mod preflight;
 pub mod progress;
 pub mod quarantine;
 pub mod report;
@@ -24,6 +26,6 @@ pub mod settings;
 pub mod target;
 
 pub use report::RunReport;
-pub use run::{run, PipelineError, RunInput};
+pub use run::{preflight, run, PipelineError, Preflight, RunInput};
 pub use settings::{Settings, SettingsError};
 pub use target::Target;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use learngraph_model::{Date, GraphSink, LearnerBatch, SinkError};
 use learngraph_source::{
-    prescan, BatchReader, MergedRow, RejectedRow, RowBatch, Sentinels, SourceError,
+    prescan_collecting, BatchReader, MergedRow, RejectedRow, RowBatch, Sentinels, SourceError,
 };
 use learngraph_transform::geo::GeoResolver;
 use learngraph_transform::learner::Unresolved;
@@ -17,6 +17,7 @@ use learngraph_transform::{
     DimensionRegistry, FieldStats, NullReason, Privacy, PrivacyError, TransformedBatch, Transformer,
 };
 
+use crate::preflight::{ColumnCheck, GeoCheck, GEO_FIELDS};
 use crate::progress::Progress;
 use crate::quarantine::Quarantine;
 use crate::report::{
@@ -61,9 +62,88 @@ pub enum PipelineError {
         /// Rows quarantined.
         quarantined: u64,
     },
+    /// Strict mode: some country values do not resolve. Nothing was written.
+    #[error("strict geography: {column} has {} value(s) that resolve to no single country, so nothing was written: {}. Fix the export, add an alias, or turn strict mode off (transform.geo.strict = false)", .values.len(), list(.values))]
+    GeoStrict {
+        /// The column.
+        column: &'static str,
+        /// Every unresolved value, its count, and why.
+        values: Vec<(String, u64, &'static str)>,
+    },
+    /// Too few country values resolve. Nothing was written.
+    #[error("geography coverage of {column} is {:.1}%, below the required {:.1}% (transform.geo.required_coverage), so nothing was written; most frequent unresolved values: {}", coverage * 100.0, required * 100.0, list(&.values[..values.len().min(20)]))]
+    GeoCoverage {
+        /// The column.
+        column: &'static str,
+        /// Share of values that resolve.
+        coverage: f64,
+        /// The setting.
+        required: f64,
+        /// Unresolved values, most frequent first.
+        values: Vec<(String, u64, &'static str)>,
+    },
     /// A worker thread panicked (a bug).
     #[error("internal error: the {0} thread stopped unexpectedly")]
     Thread(&'static str),
+}
+
+fn list(values: &[(String, u64, &'static str)]) -> String {
+    values
+        .iter()
+        .map(|(v, n, why)| format!("{v:?} x{n} ({why})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What the first pass found: the duplicate index and the geography pre-flight.
+pub struct Preflight {
+    /// Duplicates, record counts, rows to be quarantined.
+    pub index: learngraph_source::DuplicateIndex,
+    /// Geography columns, resolved value by value.
+    pub geo: BTreeMap<&'static str, ColumnCheck>,
+}
+
+impl Preflight {
+    /// The first error strict mode or the required coverage raises, if any.
+    pub fn verdict(&self, config: &learngraph_transform::GeoConfig) -> Result<(), PipelineError> {
+        for column in ["country_of_residence", "country_of_origin"] {
+            let Some(c) = self.geo.get(column) else {
+                continue;
+            };
+            if config.strict && !c.unresolved.is_empty() {
+                return Err(PipelineError::GeoStrict {
+                    column,
+                    values: c.unresolved.clone(),
+                });
+            }
+            if c.coverage < config.required_coverage {
+                return Err(PipelineError::GeoCoverage {
+                    column,
+                    coverage: c.coverage,
+                    required: config.required_coverage,
+                    values: c.unresolved.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first pass with its pre-flight checks; writes nothing.
+pub fn preflight(
+    inputs: &[PathBuf],
+    settings: &Settings,
+    geo: &GeoResolver,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Preflight, PipelineError> {
+    let mut check = GeoCheck::new(Sentinels::new(&settings.source.sentinels));
+    let index = prescan_collecting(inputs, &settings.source, &GEO_FIELDS, progress, &mut |v| {
+        check.add(v)
+    })?;
+    Ok(Preflight {
+        index,
+        geo: check.evaluate(geo),
+    })
 }
 
 /// What to load, and the environment of the run.
@@ -95,11 +175,6 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
     let started = Instant::now();
     let settings = &input.settings;
     let privacy = Privacy::from_config(&settings.transform.privacy)?;
-    let out_dir = &settings.output.dir;
-    std::fs::create_dir_all(out_dir).map_err(|source| PipelineError::Output {
-        path: out_dir.clone(),
-        source,
-    })?;
 
     // First pass: the duplicate index.
     let total_bytes: u64 = input
@@ -108,8 +183,16 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
         .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
         .sum();
     let bar = Progress::bytes("prescan", total_bytes, input.progress);
-    let index = prescan(&input.inputs, &settings.source, &|pos| bar.set(pos))?;
+    let geo = Arc::new(GeoResolver::new());
+    let checked = preflight(&input.inputs, settings, &geo, &|pos| bar.set(pos))?;
     bar.finish();
+    checked.verdict(&settings.transform.geo)?;
+    let index = checked.index;
+    let out_dir = &settings.output.dir;
+    std::fs::create_dir_all(out_dir).map_err(|source| PipelineError::Output {
+        path: out_dir.clone(),
+        source,
+    })?;
     let prescan_s = started.elapsed().as_secs_f64();
     tracing::info!(
         records = index.records,
@@ -140,7 +223,6 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
     let (spent_txs, spent_rxs): (Vec<_>, Vec<_>) = (0..workers)
         .map(|_| bounded::<LearnerBatch>(in_flight))
         .unzip();
-    let geo = Arc::new(GeoResolver::new());
     let bar = Progress::bytes("load", index.bytes, input.progress);
 
     let outcome = thread::scope(|scope| -> Result<Collected, PipelineError> {

@@ -14,6 +14,7 @@ use crate::batch::{check_record, open_export, ExportFile};
 use crate::config::{Sentinels, SourceConfig};
 use crate::error::SourceError;
 use crate::scan::{RecordEnd, RecordSink};
+use crate::Field;
 
 /// The keys are already xxh3 hashes; hashing them again would be wasted work.
 #[derive(Default)]
@@ -46,6 +47,8 @@ pub struct DuplicateIndex {
     pub bytes: u64,
     /// Rows that will lose to a later row with the same key.
     pub superseded: u64,
+    /// Rows the second pass will quarantine, by reason code.
+    pub rejected: std::collections::BTreeMap<&'static str, u64>,
     /// The files, with their size and modification time, to detect a change before the second pass.
     pub(crate) files: Vec<ExportFile>,
 }
@@ -78,10 +81,17 @@ impl DuplicateIndex {
     }
 }
 
-/// Keeps only the key column of each record and records keys seen more than once.
-struct KeySink<'a> {
+/// Receives the collected fields of one valid row: (field, raw bytes).
+pub type OnValues<'a> = dyn FnMut(&[(Field, &[u8])]) + 'a;
+
+/// Keeps the key column of each record (and any collected columns) and records keys seen more
+/// than once.
+struct KeySink<'a, 'c> {
     key: Vec<u8>,
     key_col: usize,
+    /// Collected columns: the field, its column, and the current record's bytes.
+    collect: Vec<(Field, usize, Vec<u8>)>,
+    on_values: &'c mut OnValues<'c>,
     width: usize,
     file: usize,
     sentinels: &'a Sentinels,
@@ -89,10 +99,15 @@ struct KeySink<'a> {
     index: &'a mut DuplicateIndex,
 }
 
-impl RecordSink for KeySink<'_> {
+impl RecordSink for KeySink<'_, '_> {
     fn bytes(&mut self, field: usize, bytes: &[u8]) {
         if field == self.key_col {
             self.key.extend_from_slice(bytes);
+        }
+        for (_, col, buf) in &mut self.collect {
+            if *col == field {
+                buf.extend_from_slice(bytes);
+            }
         }
     }
 
@@ -101,19 +116,33 @@ impl RecordSink for KeySink<'_> {
     fn record_end(&mut self, r: RecordEnd) -> bool {
         let record = self.index.records;
         self.index.records += 1;
-        if let Ok(key) = check_record(r.complete, r.fields, &self.key, self.width, self.sentinels) {
-            let hash = crate::key_hash(key);
-            if !self.seen.insert(hash) {
-                self.index.superseded += 1;
-                let winner = Winner {
-                    record,
-                    file: self.file,
-                    line: r.line,
-                };
-                self.index.winners.insert(hash, winner);
+        match check_record(r.complete, r.fields, &self.key, self.width, self.sentinels) {
+            Ok(key) => {
+                let hash = crate::key_hash(key);
+                if !self.seen.insert(hash) {
+                    self.index.superseded += 1;
+                    let winner = Winner {
+                        record,
+                        file: self.file,
+                        line: r.line,
+                    };
+                    self.index.winners.insert(hash, winner);
+                }
+                if !self.collect.is_empty() {
+                    let values: Vec<(Field, &[u8])> = self
+                        .collect
+                        .iter()
+                        .map(|(f, _, v)| (*f, v.as_slice()))
+                        .collect();
+                    (self.on_values)(&values);
+                }
             }
+            Err(reason) => *self.index.rejected.entry(reason.code()).or_default() += 1,
         }
         self.key.clear();
+        for (_, _, buf) in &mut self.collect {
+            buf.clear();
+        }
         true
     }
 }
@@ -123,6 +152,19 @@ pub fn prescan(
     paths: &[PathBuf],
     config: &SourceConfig,
     progress: &(dyn Fn(u64) + Sync),
+) -> Result<DuplicateIndex, SourceError> {
+    prescan_collecting(paths, config, &[], progress, &mut |_| {})
+}
+
+/// [`prescan`], also handing the raw bytes of the `collect` fields of every structurally valid
+/// row to `on_values` (rows that a later duplicate supersedes included): the pre-flight checks
+/// see the data before anything is written.
+pub fn prescan_collecting(
+    paths: &[PathBuf],
+    config: &SourceConfig,
+    collect: &[Field],
+    progress: &(dyn Fn(u64) + Sync),
+    on_values: &mut OnValues<'_>,
 ) -> Result<DuplicateIndex, SourceError> {
     let sentinels = Sentinels::new(&config.sentinels);
     let mut seen: HashSet<u64, HashBuild> = HashSet::default();
@@ -137,6 +179,11 @@ pub fn prescan(
         let mut sink = KeySink {
             key: Vec::with_capacity(64),
             key_col,
+            collect: collect
+                .iter()
+                .filter_map(|&f| layout.column(f).map(|c| (f, c, Vec::new())))
+                .collect(),
+            on_values: &mut *on_values,
             width: layout.width(),
             file: file_no,
             sentinels: &sentinels,

@@ -10,6 +10,28 @@ use serde::{Deserialize, Serialize};
 pub struct TransformConfig {
     /// What the graph gets of personal data.
     pub privacy: PrivacyConfig,
+    /// How strictly geography must resolve.
+    pub geo: GeoConfig,
+}
+
+/// Geography settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GeoConfig {
+    /// Fail the run, before anything is written, if any country value does not resolve.
+    pub strict: bool,
+    /// Fail the run, before anything is written, if fewer than this share of the non-empty
+    /// values of a country column resolve (0 to 1).
+    pub required_coverage: f64,
+}
+
+impl Default for GeoConfig {
+    fn default() -> Self {
+        GeoConfig {
+            strict: false,
+            required_coverage: 0.95,
+        }
+    }
 }
 
 /// What happens to one kind of personal data.

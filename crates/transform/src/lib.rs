@@ -30,7 +30,7 @@ pub mod stats;
 pub mod text;
 pub mod vocab;
 
-pub use config::{PrivacyConfig, PrivacyMode, TransformConfig};
+pub use config::{GeoConfig, PrivacyConfig, PrivacyMode, TransformConfig};
 pub use dims::DimensionRegistry;
 pub use learner::{TransformedBatch, Transformer};
 pub use privacy::{Privacy, PrivacyError};

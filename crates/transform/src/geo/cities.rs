@@ -80,6 +80,16 @@ struct CountryCities {
     keys: Vec<String>,
 }
 
+impl CountryCities {
+    /// The most populous of the places with one name; the first listed on a tie.
+    fn pick(&self, ids: &[u32]) -> u32 {
+        ids.iter()
+            .copied()
+            .max_by_key(|&i| (self.places[i as usize].population, std::cmp::Reverse(i)))
+            .unwrap_or(ids[0])
+    }
+}
+
 /// The gazetteer: the text, each country's slice of it, and lazily built indexes.
 #[derive(Debug)]
 pub struct Gazetteer {
@@ -178,7 +188,7 @@ impl Gazetteer {
         c.keys = c
             .by_key
             .keys()
-            .filter(|k| k.chars().count() >= 6)
+            .filter(|k| k.chars().count() >= 4)
             .cloned()
             .collect();
         c.keys.sort();
@@ -189,12 +199,7 @@ impl Gazetteer {
     pub fn resolve(&self, text: &str, code: &str) -> Option<(City, CityMethod)> {
         let c = self.country(code)?;
         let key = fold(text);
-        let pick = |ids: &Vec<u32>| -> u32 {
-            // The most populous of the places with this name; the first listed on a tie.
-            *ids.iter()
-                .max_by_key(|&&i| (c.places[i as usize].population, std::cmp::Reverse(i)))
-                .unwrap_or(&ids[0])
-        };
+        let pick = |ids: &Vec<u32>| c.pick(ids);
         let found = if let Some(ids) = c.by_key.get(&key) {
             Some((pick(ids), CityMethod::Name))
         } else {
@@ -223,11 +228,13 @@ impl Gazetteer {
 }
 
 /// A typo of exactly one place's name (names sharing the key count as one place only if they
-/// are the same place).
+/// are the same place). Short names (4 or 5 letters) accept only two swapped neighbours
+/// (`Gzia` for `Giza`), and only when no other place is one edit away.
 fn fuzzy(c: &CountryCities, key: &str) -> Option<u32> {
-    let bound = match key.chars().count() {
-        0..=5 => return None,
-        6..=8 => 1,
+    let len = key.chars().count();
+    let bound = match len {
+        0..=3 => return None,
+        4..=8 => 1,
         _ => 2,
     };
     let mut best = bound + 1;
@@ -239,15 +246,33 @@ fn fuzzy(c: &CountryCities, key: &str) -> Option<u32> {
             hits.clear();
         }
         if d == best && d <= bound {
-            for &i in &c.by_key[k] {
-                if !hits.contains(&i) {
-                    hits.push(i);
-                }
+            // A name stands for its most populous place, as in an exact match.
+            let i = c.pick(&c.by_key[k]);
+            if !hits.contains(&i) {
+                hits.push(i);
             }
         }
     }
-    match hits[..] {
-        [only] => Some(only),
-        _ => None,
+    let [only] = hits[..] else {
+        return None;
+    };
+    if len <= 5 {
+        let swapped = c
+            .by_key
+            .iter()
+            .any(|(k, ids)| ids.contains(&only) && k.chars().count() == len && is_one_swap(key, k));
+        if !swapped {
+            return None;
+        }
     }
+    Some(only)
+}
+
+/// Whether `b` is `a` with two neighbouring characters swapped.
+fn is_one_swap(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let diff: Vec<usize> = (0..a.len().min(b.len()))
+        .filter(|&i| a[i] != b[i])
+        .collect();
+    a.len() == b.len() && matches!(diff[..], [i, j] if j == i + 1 && a[i] == b[j] && a[j] == b[i])
 }

@@ -486,6 +486,10 @@ fn cities_in_the_learner_countries() {
         ("Amman", "JO", Some("Amman")),
         ("Dubai", "AE", Some("Dubai")),
         ("Greater Accra", "GH", None),
+        ("Gzia", "EG", Some("Giza")),
+        ("Caior", "EG", Some("Cairo")),
+        ("Kaon", "NG", Some("Kano")),
+        ("Gizz", "EG", None),
     ]);
 }
 

@@ -1,0 +1,206 @@
+//! Pre-flight checks: what the first pass sees before anything is written.
+//!
+//! During the prescan every structurally valid row hands its geography values to a [`GeoCheck`].
+//! Each distinct value is then resolved once, exactly as the transform will resolve it, so that
+//! strict mode and the required coverage can stop a run before the target is touched, and
+//! `learngraph validate` can print what a load would find. Counts are per row, including rows a
+//! later duplicate supersedes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use learngraph_source::{Field, Sentinels};
+use learngraph_transform::geo::{GeoResolver, Unresolved};
+use learngraph_transform::text::clean;
+use learngraph_transform::FieldStats;
+use serde::Serialize;
+
+/// The geography columns checked before a load.
+pub const GEO_FIELDS: [Field; 3] = [
+    Field::CountryOfResidence,
+    Field::CountryOfOrigin,
+    Field::CityOfResidence,
+];
+
+/// Distinct geography values of an export, with their counts.
+pub struct GeoCheck {
+    sentinels: Sentinels,
+    countries: [HashMap<String, u64>; 2],
+    /// (country text, city text) of residence.
+    cities: HashMap<(String, String), u64>,
+}
+
+/// One column's pre-flight result.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ColumnCheck {
+    /// Non-empty, non-sentinel values.
+    pub values: u64,
+    /// Values that resolve.
+    pub resolved: u64,
+    /// `resolved / values`.
+    pub coverage: f64,
+    /// Every value that does not resolve: the value, its count, and why, most frequent first.
+    pub unresolved: Vec<(String, u64, &'static str)>,
+}
+
+impl GeoCheck {
+    /// An empty check, with the sentinels of the run.
+    pub fn new(sentinels: Sentinels) -> GeoCheck {
+        GeoCheck {
+            sentinels,
+            countries: Default::default(),
+            cities: HashMap::new(),
+        }
+    }
+
+    /// The cleaned text of a cell, as the transform will see it, or `None` for a null.
+    fn text(&self, raw: &[u8]) -> Option<String> {
+        if self.sentinels.is_null(raw) {
+            return None;
+        }
+        clean(raw, Field::CountryOfResidence, &mut FieldStats::default()).map(|t| t.into_owned())
+    }
+
+    /// Counts one row's values (as handed over by the prescan).
+    pub fn add(&mut self, values: &[(Field, &[u8])]) {
+        let mut residence = None;
+        for (field, raw) in values {
+            let i = match field {
+                Field::CountryOfResidence => 0,
+                Field::CountryOfOrigin => 1,
+                _ => continue,
+            };
+            if let Some(text) = self.text(raw) {
+                if i == 0 {
+                    residence = Some(text.clone());
+                }
+                *self.countries[i].entry(text).or_default() += 1;
+            }
+        }
+        let city = values.iter().find(|(f, _)| *f == Field::CityOfResidence);
+        if let (Some(country), Some((_, raw))) = (residence, city) {
+            if let Some(city) = self.text(raw) {
+                *self.cities.entry((country, city)).or_default() += 1;
+            }
+        }
+    }
+
+    /// Resolves every distinct value once and sums up each column.
+    pub fn evaluate(&self, geo: &GeoResolver) -> BTreeMap<&'static str, ColumnCheck> {
+        let mut out = BTreeMap::new();
+        for (i, field) in [Field::CountryOfResidence, Field::CountryOfOrigin]
+            .into_iter()
+            .enumerate()
+        {
+            let mut c = ColumnCheck::default();
+            for (value, &n) in &self.countries[i] {
+                c.values += n;
+                match geo.country(value) {
+                    Ok(_) => c.resolved += n,
+                    Err(Unresolved::Ambiguous) => {
+                        c.unresolved.push((value.clone(), n, "ambiguous"))
+                    }
+                    Err(Unresolved::Unknown) => c.unresolved.push((value.clone(), n, "unknown")),
+                }
+            }
+            out.insert(field.name(), finish(c));
+        }
+        let mut c = ColumnCheck::default();
+        // One line per place, however its country and its own name were spelt: by city id,
+        // shown in its most frequent spelling.
+        let mut missing: HashMap<String, (BTreeMap<String, u64>, &'static str)> = HashMap::new();
+        for ((country, city), &n) in &self.cities {
+            c.values += n;
+            let (id, shown, why) = match geo.country(country) {
+                Err(_) => (format!("?:{city}"), city.clone(), "no_country"),
+                Ok(m) => match geo.city(city, &m.country.code) {
+                    Some((_, Some(_))) => {
+                        c.resolved += n;
+                        continue;
+                    }
+                    Some((place, None)) => (
+                        place.id,
+                        format!("{city} ({})", m.country.code),
+                        "unmatched",
+                    ),
+                    None => (format!("?:{city}"), city.clone(), "unmatched"),
+                },
+            };
+            *missing
+                .entry(id)
+                .or_insert((BTreeMap::new(), why))
+                .0
+                .entry(shown)
+                .or_default() += n;
+        }
+        c.unresolved = missing
+            .into_values()
+            .map(|(spellings, why)| {
+                let total = spellings.values().sum();
+                let shown = spellings
+                    .into_iter()
+                    .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+                    .map(|(s, _)| s)
+                    .unwrap_or_default();
+                (shown, total, why)
+            })
+            .collect();
+        out.insert(Field::CityOfResidence.name(), finish(c));
+        out
+    }
+}
+
+fn finish(mut c: ColumnCheck) -> ColumnCheck {
+    c.coverage = if c.values == 0 {
+        1.0
+    } else {
+        c.resolved as f64 / c.values as f64
+    };
+    c.unresolved
+        .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_counted_and_resolved_as_the_transform_would() {
+        let mut check = GeoCheck::new(Sentinels::new(&["-99".to_string()]));
+        let rows: &[(&[u8], &[u8], &[u8])] = &[
+            (b"Egypt", b"EG", b"Cairo"),
+            (b"egypt ", b"-99", b"Maadi"),
+            (b"Congo", b"Nigeria", b"Kinshasa"),
+            (b"Atlantis", b"", b""),
+        ];
+        for (res, origin, city) in rows {
+            check.add(&[
+                (Field::CountryOfResidence, res),
+                (Field::CountryOfOrigin, origin),
+                (Field::CityOfResidence, city),
+            ]);
+        }
+        let r = check.evaluate(&GeoResolver::new());
+        let res = &r["country_of_residence"];
+        assert_eq!((res.values, res.resolved), (4, 2));
+        assert_eq!(
+            res.unresolved,
+            vec![
+                ("Atlantis".into(), 1, "unknown"),
+                ("Congo".into(), 1, "ambiguous")
+            ]
+        );
+        assert_eq!(
+            r["country_of_origin"].values, 2,
+            "the sentinel and the empty cell are nulls"
+        );
+        let city = &r["city_of_residence"];
+        assert_eq!((city.values, city.resolved), (3, 1));
+        assert!(city
+            .unresolved
+            .contains(&("Maadi (EG)".into(), 1, "unmatched")));
+        assert!(city
+            .unresolved
+            .contains(&("Kinshasa".into(), 1, "no_country")));
+    }
+}
