@@ -6,9 +6,10 @@
 //! `learngraph validate` can print what a load would find. Counts are per row, including rows a
 //! later duplicate supersedes.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use learngraph_source::{Field, Sentinels};
+use learngraph_source::{Collected, Field, Sentinels};
 use learngraph_transform::geo::{GeoResolver, Unresolved};
 use learngraph_transform::text::clean;
 use learngraph_transform::FieldStats;
@@ -24,9 +25,11 @@ pub const GEO_FIELDS: [Field; 3] = [
 /// Distinct geography values of an export, with their counts.
 pub struct GeoCheck {
     sentinels: Sentinels,
+    /// Repairs made while cleaning (not reported here; the load counts them).
+    scratch: FieldStats,
     countries: [HashMap<String, u64>; 2],
-    /// (country text, city text) of residence.
-    cities: HashMap<(String, String), u64>,
+    /// City text of residence, by country text of residence.
+    cities: HashMap<String, HashMap<String, u64>>,
 }
 
 /// One column's pre-flight result.
@@ -47,40 +50,31 @@ impl GeoCheck {
     pub fn new(sentinels: Sentinels) -> GeoCheck {
         GeoCheck {
             sentinels,
+            scratch: FieldStats::default(),
             countries: Default::default(),
             cities: HashMap::new(),
         }
     }
 
-    /// The cleaned text of a cell, as the transform will see it, or `None` for a null.
-    fn text(&self, raw: &[u8]) -> Option<String> {
-        if self.sentinels.is_null(raw) {
-            return None;
+    /// Counts one row's values (as handed over by the prescan). Values are cleaned as the
+    /// transform cleans them; a value already seen costs a look-up, not an allocation.
+    pub fn add(&mut self, row: &Collected<'_>) {
+        let (sentinels, scratch) = (&self.sentinels, &mut self.scratch);
+        let mut get = |f: Field| row.get(f).and_then(|raw| cleaned(sentinels, raw, scratch));
+        let residence = get(Field::CountryOfResidence);
+        let origin = get(Field::CountryOfOrigin);
+        let city = get(Field::CityOfResidence);
+        for (i, value) in [&residence, &origin].into_iter().enumerate() {
+            if let Some(v) = value {
+                bump(&mut self.countries[i], v);
+            }
         }
-        clean(raw, Field::CountryOfResidence, &mut FieldStats::default()).map(|t| t.into_owned())
-    }
-
-    /// Counts one row's values (as handed over by the prescan).
-    pub fn add(&mut self, values: &[(Field, &[u8])]) {
-        let mut residence = None;
-        for (field, raw) in values {
-            let i = match field {
-                Field::CountryOfResidence => 0,
-                Field::CountryOfOrigin => 1,
-                _ => continue,
+        if let (Some(country), Some(city)) = (residence, city) {
+            let by_city = match self.cities.get_mut(&*country) {
+                Some(m) => m,
+                None => self.cities.entry(country.into_owned()).or_default(),
             };
-            if let Some(text) = self.text(raw) {
-                if i == 0 {
-                    residence = Some(text.clone());
-                }
-                *self.countries[i].entry(text).or_default() += 1;
-            }
-        }
-        let city = values.iter().find(|(f, _)| *f == Field::CityOfResidence);
-        if let (Some(country), Some((_, raw))) = (residence, city) {
-            if let Some(city) = self.text(raw) {
-                *self.cities.entry((country, city)).or_default() += 1;
-            }
+            bump(by_city, &city);
         }
     }
 
@@ -108,7 +102,11 @@ impl GeoCheck {
         // One line per place, however its country and its own name were spelt: by city id,
         // shown in its most frequent spelling.
         let mut missing: HashMap<String, (BTreeMap<String, u64>, &'static str)> = HashMap::new();
-        for ((country, city), &n) in &self.cities {
+        let pairs = self
+            .cities
+            .iter()
+            .flat_map(|(country, cities)| cities.iter().map(move |(city, n)| (country, city, n)));
+        for (country, city, &n) in pairs {
             c.values += n;
             let (id, shown, why) = match geo.country(country) {
                 Err(_) => (format!("?:{city}"), city.clone(), "no_country"),
@@ -149,6 +147,28 @@ impl GeoCheck {
     }
 }
 
+/// The cleaned text of a cell, as the transform will see it (borrowed unless repaired), or
+/// `None` for a null.
+fn cleaned<'r>(
+    sentinels: &Sentinels,
+    raw: &'r [u8],
+    scratch: &mut FieldStats,
+) -> Option<Cow<'r, str>> {
+    if sentinels.is_null(raw) {
+        return None;
+    }
+    clean(raw, Field::CountryOfResidence, scratch)
+}
+
+fn bump(counts: &mut HashMap<String, u64>, value: &str) {
+    match counts.get_mut(value) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(value.to_string(), 1);
+        }
+    }
+}
+
 fn finish(mut c: ColumnCheck) -> ColumnCheck {
     c.coverage = if c.values == 0 {
         1.0
@@ -166,20 +186,29 @@ mod tests {
 
     #[test]
     fn values_are_counted_and_resolved_as_the_transform_would() {
-        let mut check = GeoCheck::new(Sentinels::new(&["-99".to_string()]));
-        let rows: &[(&[u8], &[u8], &[u8])] = &[
-            (b"Egypt", b"EG", b"Cairo"),
-            (b"egypt ", b"-99", b"Maadi"),
-            (b"Congo", b"Nigeria", b"Kinshasa"),
-            (b"Atlantis", b"", b""),
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        let header = learngraph_source::Field::ALL.map(|f| f.name()).join(",");
+        // Columns 6, 7 and 8 are residence, city and origin; the last row is structurally broken.
+        let rows = [
+            "L1,,,,,Egypt,Cairo,EG,,,,,,,,,",
+            "L2,,,,,egypt ,Maadi,-99,,,,,,,,,",
+            "L3,,,,,Congo,Kinshasa,Nigeria,,,,,,,,,",
+            "L4,,,,,Atlantis,,,,,,,,,,,",
+            "L5,,,,,Nowhere",
         ];
-        for (res, origin, city) in rows {
-            check.add(&[
-                (Field::CountryOfResidence, res),
-                (Field::CountryOfOrigin, origin),
-                (Field::CityOfResidence, city),
-            ]);
-        }
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        let mut settings = crate::Settings::default();
+        settings.source.sentinels = vec!["-99".into()];
+        let mut check = GeoCheck::new(Sentinels::new(&settings.source.sentinels));
+        learngraph_source::prescan_collecting(
+            &[path],
+            &settings.source,
+            &GEO_FIELDS,
+            &|_| {},
+            &mut |r| check.add(r),
+        )
+        .unwrap();
         let r = check.evaluate(&GeoResolver::new());
         let res = &r["country_of_residence"];
         assert_eq!((res.values, res.resolved), (4, 2));

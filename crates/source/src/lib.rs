@@ -24,7 +24,7 @@ pub use config::{ColumnMapping, Sentinels, SourceConfig};
 pub use error::SourceError;
 pub use field::Field;
 pub use layout::ColumnLayout;
-pub use prescan::{prescan, prescan_collecting, DuplicateIndex};
+pub use prescan::{prescan, prescan_collecting, Collected, DuplicateIndex};
 
 /// Hash of a learner key, used to find duplicates without keeping the keys themselves.
 ///

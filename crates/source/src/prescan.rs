@@ -81,8 +81,23 @@ impl DuplicateIndex {
     }
 }
 
-/// Receives the collected fields of one valid row: (field, raw bytes).
-pub type OnValues<'a> = dyn FnMut(&[(Field, &[u8])]) + 'a;
+/// Receives the collected fields of one valid row.
+pub type OnValues<'a> = dyn FnMut(&Collected<'_>) + 'a;
+
+/// The collected fields of one row, borrowed from the scanner's buffers.
+pub struct Collected<'a> {
+    fields: &'a [(Field, usize, Vec<u8>)],
+}
+
+impl Collected<'_> {
+    /// The raw bytes of `field`, if it was collected and the export has it.
+    pub fn get(&self, field: Field) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|(f, _, _)| *f == field)
+            .map(|(_, _, v)| v.as_slice())
+    }
+}
 
 /// Keeps the key column of each record (and any collected columns) and records keys seen more
 /// than once.
@@ -129,12 +144,9 @@ impl RecordSink for KeySink<'_, '_> {
                     self.index.winners.insert(hash, winner);
                 }
                 if !self.collect.is_empty() {
-                    let values: Vec<(Field, &[u8])> = self
-                        .collect
-                        .iter()
-                        .map(|(f, _, v)| (*f, v.as_slice()))
-                        .collect();
-                    (self.on_values)(&values);
+                    (self.on_values)(&Collected {
+                        fields: &self.collect,
+                    });
                 }
             }
             Err(reason) => *self.index.rejected.entry(reason.code()).or_default() += 1,
