@@ -140,13 +140,6 @@ pub struct Learner {
     pub enrollments: Vec<Enrollment>,
 }
 
-impl Learner {
-    /// The content hash as the graph stores it: 16 lowercase hex digits.
-    pub fn content_hash_hex(&self) -> String {
-        format!("{:016x}", self.content_hash)
-    }
-}
-
 /// An `ENROLLED_IN` relationship from a learner to a cohort.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Enrollment {

@@ -95,26 +95,48 @@ pub fn closest_match<'a>(
     let w = wanted.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (levenshtein(&w, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= w.chars().count().max(c.chars().count()).div_ceil(3))
+        .map(|c| {
+            let bound = w.chars().count().max(c.chars().count()).div_ceil(3);
+            (edit_distance(&w, &c.to_lowercase(), bound), bound, c)
+        })
+        .filter(|(d, bound, _)| d <= bound)
+        .map(|(d, _, c)| (d, c))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
 
-/// Edit distance between two strings, by characters.
-pub fn levenshtein(a: &str, b: &str) -> usize {
+/// Damerau–Levenshtein distance (adjacent transpositions count once), by characters, giving up
+/// (returning `bound + 1`) as soon as the distance must exceed `bound`.
+pub fn edit_distance(a: &str, b: &str, bound: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+    if a.len().abs_diff(b.len()) > bound {
+        return bound + 1;
     }
-    prev[b.len()]
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for (j, cell) in d.iter_mut().take(w).enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        d[i * w] = i;
+        let mut row_min = d[i * w];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > bound {
+            return bound + 1;
+        }
+    }
+    d[a.len() * w + b.len()].min(bound + 1)
 }
 
 #[cfg(test)]
@@ -195,7 +217,21 @@ mod tests {
         ] {
             assert_eq!(closest_match(wanted, cands), want, "{wanted}");
         }
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(levenshtein("", "abc"), 3);
+    }
+
+    #[test]
+    fn bounded_distances() {
+        for (a, b, bound, want) in [
+            ("nigeria", "nigera", 2, 1),
+            ("nigeria", "nigreia", 2, 1),
+            ("kenya", "keyna", 1, 1),
+            ("chad", "china", 3, 3),
+            ("chad", "china", 1, 2),
+            ("egypt", "egypt", 1, 0),
+            ("ethiopia", "ethiopa", 1, 1),
+            ("a", "abcdef", 2, 3),
+        ] {
+            assert_eq!(edit_distance(a, b, bound), want, "{a} {b}");
+        }
     }
 }

@@ -16,7 +16,9 @@ use std::sync::OnceLock;
 
 use learngraph_model::City;
 
-use super::fold::{distance_within, fold};
+use learngraph_source::layout::edit_distance;
+
+use super::fold::fold;
 
 const GAZETTEER: &[u8] = include_bytes!("../../data/cities.tsv.gz");
 const ALIASES: &str = include_str!("../../data/city-aliases.tsv");
@@ -240,7 +242,7 @@ fn fuzzy(c: &CountryCities, key: &str) -> Option<u32> {
     let mut best = bound + 1;
     let mut hits: Vec<u32> = Vec::new();
     for k in &c.keys {
-        let d = distance_within(key, k, best.min(bound));
+        let d = edit_distance(key, k, best.min(bound));
         if d < best {
             best = d;
             hits.clear();

@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use learngraph_model::Country;
 
-use super::fold::{distance_within, fold, repair_mojibake};
+use learngraph_source::layout::edit_distance;
+
+use super::fold::{fold, repair_mojibake};
 
 const COUNTRIES: &str = include_str!("../../data/countries.tsv");
 const NAMES: &str = include_str!("../../data/country-names.tsv");
@@ -318,7 +320,7 @@ impl CountryIndex {
         let mut best = bound + 1;
         let mut hits: Vec<Target> = Vec::new();
         for (k, target) in &self.fuzzy {
-            let d = distance_within(key, k, best.min(bound));
+            let d = edit_distance(key, k, best.min(bound));
             if d < best {
                 best = d;
                 hits.clear();

@@ -1,7 +1,7 @@
 //! Geography: country and city strings to `Country` and `City` nodes, with no network and no
 //! guessing. Data is embedded in the binary (see `data/ATTRIBUTION.md` for sources and licences).
 //!
-//! - [`fold`]: look-up keys (case, accents, punctuation, word order), mojibake repair, distances.
+//! - [`fold`]: look-up keys (case, accents, punctuation, word order), mojibake repair.
 //! - [`countries`]: ISO codes, names in many languages, curated aliases, typos; ambiguity detected.
 //! - [`cities`]: the GeoNames gazetteer, searched within the resolved country.
 
@@ -9,7 +9,7 @@ pub mod cities;
 pub mod countries;
 pub mod fold;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 pub use cities::{CityMethod, Gazetteer};
 
@@ -74,9 +74,6 @@ impl GeoResolver {
         Some((city, None))
     }
 }
-
-/// A shared resolver: cheap to clone into every worker.
-pub type SharedGeo = Arc<GeoResolver>;
 
 /// A worker's memory of country strings already resolved: each distinct string is resolved
 /// once, then looked up by reference (an export holds a few thousand distinct spellings).
