@@ -295,11 +295,11 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
     let report_path = out_dir.join("report.json");
     let report = RunReport {
         version: env!("CARGO_PKG_VERSION"),
-        inputs: paths
-            .iter()
-            .map(|p| InputReport {
-                path: p.clone(),
-                bytes: std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+        inputs: index
+            .sizes()
+            .map(|(path, bytes)| InputReport {
+                path: path.to_path_buf(),
+                bytes,
             })
             .collect(),
         target: sink.describe(),

@@ -79,6 +79,11 @@ impl DuplicateIndex {
     pub fn paths(&self) -> impl Iterator<Item = &Path> {
         self.files.iter().map(|f| f.path.as_path())
     }
+
+    /// The input files with their sizes in bytes, as the first pass found them.
+    pub fn sizes(&self) -> impl Iterator<Item = (&Path, u64)> {
+        self.files.iter().map(|f| (f.path.as_path(), f.size))
+    }
 }
 
 /// Receives the collected fields of one valid row.

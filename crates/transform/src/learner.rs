@@ -175,20 +175,7 @@ impl Transformer {
         field: Field,
         stats: &mut FieldStats,
     ) -> Option<&'r [u8]> {
-        let Some(col) = layout.column(field) else {
-            stats.null(field, NullReason::ColumnAbsent);
-            return None;
-        };
-        let v = row.get(col);
-        if v.trim_ascii().is_empty() {
-            stats.null(field, NullReason::Empty);
-            None
-        } else if self.sentinels.is_null(v) {
-            stats.null(field, NullReason::Sentinel);
-            None
-        } else {
-            Some(v)
-        }
+        cell(&self.sentinels, row, layout, field, stats)
     }
 
     /// The cleaned text of `field`, or `None` with the reason counted.
@@ -218,31 +205,6 @@ impl Transformer {
     ) -> Option<T> {
         let text = self.text(row, layout, field, stats)?;
         f(&text).map_err(|reason| stats.null(field, reason)).ok()
-    }
-
-    /// A vocabulary field through its cache; nulls counted as on the uncached path.
-    fn category<T: Copy>(
-        &self,
-        cache: &mut VocabCache<T>,
-        row: &Row<'_>,
-        layout: &ColumnLayout,
-        field: Field,
-        stats: &mut FieldStats,
-        normalise: fn(&str) -> Result<T, NullReason>,
-    ) -> Option<T> {
-        let raw = self.cell(row, layout, field, stats)?;
-        let result = match cache.get(raw) {
-            Some(hit) => *hit,
-            None => {
-                let mut scratch = FieldStats::default();
-                let result = clean(raw, field, &mut scratch)
-                    .ok_or(NullReason::Empty)
-                    .and_then(|text| normalise(&text));
-                cache.insert(raw.into(), result);
-                result
-            }
-        };
-        result.map_err(|reason| stats.null(field, reason)).ok()
     }
 
     fn timestamp(&self, text: &str) -> Result<DateTime, NullReason> {
@@ -337,9 +299,16 @@ impl Transformer {
                 }
             })
             .and_then(|e| self.private(F::Email, e, stats));
-        let mut genders = std::mem::take(&mut self.genders);
-        let gender = self.category(&mut genders, &row, layout, F::Gender, stats, vocab::gender);
-        self.genders = genders;
+        let s = &self.sentinels;
+        let gender = category(
+            s,
+            &mut self.genders,
+            &row,
+            layout,
+            F::Gender,
+            stats,
+            vocab::gender,
+        );
 
         let (mut birth_date, mut birth_year) = (None, None);
         let earliest_year = 1900;
@@ -401,29 +370,29 @@ impl Transformer {
             (None, _) => None,
         };
 
-        let mut education = std::mem::take(&mut self.education);
-        let education_level = self.category(
-            &mut education,
+        let s = &self.sentinels;
+        let education_level = category(
+            s,
+            &mut self.education,
             &row,
             layout,
             F::EducationLevel,
             stats,
             vocab::education,
         );
-        self.education = education;
         let field_of_study = self
             .text(&row, layout, F::FieldOfStudy, stats)
             .map(|s| collapse_whitespace(&s));
-        let mut employment = std::mem::take(&mut self.employment);
-        let employment_status = self.category(
-            &mut employment,
+        let s = &self.sentinels;
+        let employment_status = category(
+            s,
+            &mut self.employment,
             &row,
             layout,
             F::EmploymentStatus,
             stats,
             vocab::employment,
         );
-        self.employment = employment;
 
         let mut skills = Vec::new();
         if let Some(cell) = self.text(&row, layout, F::SkillsList, stats) {
@@ -515,6 +484,56 @@ impl Transformer {
         }
         out
     }
+}
+
+/// The non-null bytes of `field`, or `None` with the reason counted.
+fn cell<'r>(
+    sentinels: &Sentinels,
+    row: &Row<'r>,
+    layout: &ColumnLayout,
+    field: Field,
+    stats: &mut FieldStats,
+) -> Option<&'r [u8]> {
+    let Some(col) = layout.column(field) else {
+        stats.null(field, NullReason::ColumnAbsent);
+        return None;
+    };
+    let v = row.get(col);
+    if v.trim_ascii().is_empty() {
+        stats.null(field, NullReason::Empty);
+        None
+    } else if sentinels.is_null(v) {
+        stats.null(field, NullReason::Sentinel);
+        None
+    } else {
+        Some(v)
+    }
+}
+
+/// A vocabulary field through its cache; nulls are counted as on the uncached path. A free
+/// function, so that the cache and the sentinels borrow different fields of the transformer.
+fn category<T: Copy>(
+    sentinels: &Sentinels,
+    cache: &mut VocabCache<T>,
+    row: &Row<'_>,
+    layout: &ColumnLayout,
+    field: Field,
+    stats: &mut FieldStats,
+    normalise: fn(&str) -> Result<T, NullReason>,
+) -> Option<T> {
+    let raw = cell(sentinels, row, layout, field, stats)?;
+    let result = match cache.get(raw) {
+        Some(hit) => *hit,
+        None => {
+            let mut scratch = FieldStats::default();
+            let result = clean(raw, field, &mut scratch)
+                .ok_or(NullReason::Empty)
+                .and_then(|text| normalise(&text));
+            cache.insert(raw.into(), result);
+            result
+        }
+    };
+    result.map_err(|reason| stats.null(field, reason)).ok()
 }
 
 /// One `@`, a non-empty local part, a dotted domain, no spaces: enough to tell an address from noise.
