@@ -4,9 +4,17 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The version with the git revision it was built from (see `build.rs`).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("LEARNGRAPH_GIT_REVISION"),
+    ")"
+);
+
 /// Turn a messy learner export (CSV) into a clean property graph, with every row accounted for.
 #[derive(Debug, Parser)]
-#[command(name = "learngraph", version, propagate_version = true)]
+#[command(name = "learngraph", version = VERSION, propagate_version = true)]
 pub struct Cli {
     /// Print only warnings and errors; no progress bars.
     #[arg(short, long, global = true)]
@@ -57,6 +65,15 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: GeoCommand,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  learngraph completions bash > /etc/bash_completion.d/learngraph\n  \
+        learngraph completions zsh > ~/.zfunc/_learngraph"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
     },
     /// Inspect the settings.
     Config {

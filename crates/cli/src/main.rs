@@ -113,6 +113,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Geo {
             command: GeoCommand::Resolve(args),
         } => geo::resolve(&args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "learngraph", &mut std::io::stdout());
+            Ok(0)
+        }
         Command::Config {
             command: ConfigCommand::Print(args),
         } => {

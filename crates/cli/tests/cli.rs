@@ -145,3 +145,33 @@ fn generate_is_deterministic() {
     let a = std::fs::read(tmp.path().join("a.csv")).expect("a");
     assert_eq!(a, std::fs::read(tmp.path().join("b.csv")).expect("b"));
 }
+
+#[test]
+fn version_names_the_git_revision() {
+    let out = learngraph()
+        .arg("--version")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).expect("utf-8");
+    assert!(
+        text.starts_with(&format!("learngraph {} (", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with(')'), "{text}");
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        learngraph()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("validate"))
+            .stdout(predicate::str::contains("generate"));
+    }
+    learngraph().args(["completions", "tcsh"]).assert().code(2);
+}
