@@ -13,7 +13,7 @@
 //! - [`settings`]: every knob, from defaults, a TOML file, `LEARNGRAPH_*` variables and flags.
 //! - [`mod@run`]: the orchestration.
 //! - [`quarantine`]: the JSONL file of rejected rows.
-//! - [`report`]: `report.json` and the summary on stderr.
+//! - [`report`]: `report.json` and the summary on stderr; [`report_html`]: `report.html`.
 //! - [`target`]: parsing `--target` into a sink.
 //! - [`mod@preflight`]: geography checks on the first pass (strict mode, coverage, `validate`).
 
@@ -21,6 +21,7 @@ pub mod preflight;
 pub mod progress;
 pub mod quarantine;
 pub mod report;
+pub mod report_html;
 pub mod run;
 pub mod settings;
 pub mod target;

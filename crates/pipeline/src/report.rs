@@ -36,6 +36,10 @@ pub struct RunReport {
     pub cohort_program_conflicts: u64,
     /// What the sink wrote.
     pub graph: WriteSummary,
+    /// Where the learners are and what they know, for the charts.
+    pub distribution: Distribution,
+    /// Progress over time: (seconds into the load, rows accounted for, input bytes read).
+    pub timeline: Vec<(f64, u64, u64)>,
     /// Where the time went.
     pub timings: Timings,
     /// Output files of the run itself.
@@ -61,6 +65,36 @@ pub struct GeoColumnReport {
     pub distinct_unresolved: usize,
     /// The most frequent values that did not resolve, with their counts.
     pub top_unresolved: Vec<(String, u64)>,
+}
+
+/// Learners by place and skill.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Distribution {
+    /// Learners by UN M49 region of residence (`unknown` for no resolved country).
+    pub by_region: Vec<(String, u64)>,
+    /// Learners by country of residence: code, name, learners; most first.
+    pub by_country: Vec<(String, String, u64)>,
+    /// The cities with most learners that have coordinates.
+    pub cities: Vec<CityCount>,
+    /// The most common skills: display name, learners.
+    pub top_skills: Vec<(String, u64)>,
+}
+
+/// Learners in one city.
+#[derive(Clone, Debug, Serialize)]
+pub struct CityCount {
+    /// City id.
+    pub id: String,
+    /// Canonical name.
+    pub name: String,
+    /// ISO alpha-2 of its country.
+    pub country: String,
+    /// Latitude.
+    pub latitude: f64,
+    /// Longitude.
+    pub longitude: f64,
+    /// Learners living there.
+    pub learners: u64,
 }
 
 /// One input file.

@@ -12,7 +12,7 @@ use learngraph_source::{
     prescan_collecting, BatchReader, MergedRow, RejectedRow, RowBatch, Sentinels, SourceError,
 };
 use learngraph_transform::geo::GeoResolver;
-use learngraph_transform::learner::Unresolved;
+use learngraph_transform::learner::{Tallies, Unresolved};
 use learngraph_transform::{
     DimensionRegistry, FieldStats, NullReason, Privacy, PrivacyError, TransformedBatch, Transformer,
 };
@@ -287,7 +287,7 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
         loaded: c.loaded,
         merged: c.merged,
         quarantined,
-        quarantined_by_reason: c.quarantined_by_reason,
+        quarantined_by_reason: c.quarantined_by_reason.clone(),
         balanced: c.loaded + c.merged + quarantined == read && c.records == read,
     };
     let total_s = started.elapsed().as_secs_f64();
@@ -317,6 +317,8 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
                 .collect(),
         },
         geo: geo_report(&c.stats, &c.unresolved),
+        distribution: distribution(&c, c.loaded),
+        timeline: c.timeline.clone(),
         nulls: c.stats.nulls_by_field(),
         repairs: c.stats.repairs_by_field(),
         unmapped_columns: c.unmapped,
@@ -349,6 +351,13 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
         path: report_path.clone(),
         source,
     })?;
+    let html_path = out_dir.join("report.html");
+    std::fs::write(&html_path, crate::report_html::render(&report)).map_err(|source| {
+        PipelineError::Output {
+            path: html_path.clone(),
+            source,
+        }
+    })?;
     if !report.rows.balanced {
         return Err(PipelineError::Unbalanced {
             read,
@@ -358,6 +367,91 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
         });
     }
     Ok(report)
+}
+
+/// Keeps what the report needs of each dimension node the run admits.
+fn remember_places(c: &mut Collected, d: &learngraph_model::Dimensions) {
+    for country in &d.countries {
+        let region = country
+            .region
+            .as_ref()
+            .map_or("unknown", |(name, _)| name.as_str());
+        c.countries.insert(
+            country.code.clone(),
+            (country.name.clone(), region.to_string()),
+        );
+    }
+    for city in &d.cities {
+        if let (Some(lat), Some(lon)) = (city.latitude, city.longitude) {
+            let place = (city.name.clone(), city.country_code.clone(), lat, lon);
+            c.cities.insert(city.id.clone(), place);
+        }
+    }
+    for skill in &d.skills {
+        c.skills
+            .insert(skill.name.clone(), skill.display_name.clone());
+    }
+}
+
+/// Cities and skills listed in the report.
+const TOP_CITIES: usize = 500;
+const TOP_SKILLS: usize = 20;
+
+fn distribution(c: &Collected, loaded: u64) -> crate::report::Distribution {
+    let most_first =
+        |v: &mut Vec<(String, u64)>| v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut by_region: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_country: Vec<(String, String, u64)> = Vec::new();
+    let mut placed = 0;
+    for (code, &n) in &c.tallies.countries {
+        let (name, region) = c.countries.get(&**code).cloned().unwrap_or_default();
+        *by_region.entry(region).or_default() += n;
+        by_country.push((code.to_string(), name, n));
+        placed += n;
+    }
+    if loaded > placed {
+        *by_region.entry("unknown".into()).or_default() += loaded - placed;
+    }
+    by_country.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    let mut by_region: Vec<(String, u64)> = by_region.into_iter().collect();
+    most_first(&mut by_region);
+    let mut cities: Vec<crate::report::CityCount> = c
+        .tallies
+        .cities
+        .iter()
+        .filter_map(|(id, &n)| {
+            let (name, country, latitude, longitude) = c.cities.get(&**id)?.clone();
+            Some(crate::report::CityCount {
+                id: id.to_string(),
+                name,
+                country,
+                latitude,
+                longitude,
+                learners: n,
+            })
+        })
+        .collect();
+    cities.sort_by(|a, b| b.learners.cmp(&a.learners).then(a.id.cmp(&b.id)));
+    cities.truncate(TOP_CITIES);
+    let mut top_skills: Vec<(String, u64)> = c
+        .tallies
+        .skills
+        .iter()
+        .map(|(k, &n)| {
+            (
+                c.skills.get(&**k).cloned().unwrap_or_else(|| k.to_string()),
+                n,
+            )
+        })
+        .collect();
+    most_first(&mut top_skills);
+    top_skills.truncate(TOP_SKILLS);
+    crate::report::Distribution {
+        by_region,
+        by_country,
+        cities,
+        top_skills,
+    }
 }
 
 /// How many unresolved values the report lists per column.
@@ -486,6 +580,12 @@ struct Collected {
     quarantined_by_reason: BTreeMap<&'static str, u64>,
     stats: FieldStats,
     unresolved: Unresolved,
+    tallies: Tallies,
+    /// Names and places of the dimension nodes, for the report.
+    countries: BTreeMap<String, (String, String)>,
+    cities: BTreeMap<String, (String, String, f64, f64)>,
+    skills: BTreeMap<String, String>,
+    timeline: Vec<(f64, u64, u64)>,
     registry: DimensionRegistry,
     read_busy: Duration,
     transform_busy: Duration,
@@ -505,6 +605,7 @@ fn collect_stage(
 ) -> Result<Collected, PipelineError> {
     let paths: Vec<PathBuf> = index.paths().map(PathBuf::from).collect();
     let mut c = Collected::default();
+    let started = Instant::now();
     let mut pending: BTreeMap<u64, Transformed> = BTreeMap::new();
     let mut next = 0u64;
     for item in input {
@@ -543,11 +644,13 @@ fn collect_stage(
             c.loaded += batch.learners.len() as u64;
             c.stats.add(&batch.stats);
             c.unresolved.merge(batch.unresolved);
+            c.tallies.merge(batch.tallies);
             let out = LearnerBatch {
                 seq: batch.seq,
                 dimensions: c.registry.admit(batch.candidates),
                 learners: batch.learners,
             };
+            remember_places(&mut c, &out.dimensions);
             let t = Instant::now();
             sink.write(&out)?;
             c.write_busy += t.elapsed();
@@ -559,6 +662,10 @@ fn collect_stage(
             // When the worker's queue is full the batch is simply dropped here.
             let _ = spent[worker].try_send(out);
             bar.set(input_position);
+            let t = started.elapsed().as_secs_f64();
+            if c.timeline.last().is_none_or(|(last, _, _)| t - last >= 0.2) {
+                c.timeline.push((t, c.records, input_position));
+            }
             // A ticket back lets the reader start one more batch.
             let _ = tickets.send(());
         }

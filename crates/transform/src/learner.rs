@@ -36,6 +36,52 @@ pub struct TransformedBatch {
     pub stats: FieldStats,
     /// Geography values that did not resolve, with how often, per field.
     pub unresolved: Unresolved,
+    /// Learners per country, city and skill, for the report's charts.
+    pub tallies: Tallies,
+}
+
+/// Learners per country of residence, city of residence and skill.
+#[derive(Debug, Default)]
+pub struct Tallies {
+    /// Learners by ISO alpha-2 code of residence.
+    pub countries: HashMap<Key, u64>,
+    /// Learners by city id.
+    pub cities: HashMap<Key, u64>,
+    /// Learners by skill name.
+    pub skills: HashMap<Key, u64>,
+}
+
+impl Tallies {
+    fn count(&mut self, l: &Learner) {
+        let bump = |m: &mut HashMap<Key, u64>, k: &Key| match m.get_mut(k) {
+            Some(n) => *n += 1,
+            None => {
+                m.insert(k.clone(), 1);
+            }
+        };
+        if let Some(c) = &l.country_of_residence_code {
+            bump(&mut self.countries, c);
+        }
+        if let Some(c) = &l.city_of_residence_id {
+            bump(&mut self.cities, c);
+        }
+        for s in &l.skills {
+            bump(&mut self.skills, s);
+        }
+    }
+
+    /// Adds another set of tallies.
+    pub fn merge(&mut self, other: Tallies) {
+        for (mine, theirs) in [
+            (&mut self.countries, other.countries),
+            (&mut self.cities, other.cities),
+            (&mut self.skills, other.skills),
+        ] {
+            for (k, n) in theirs {
+                *mine.entry(k).or_default() += n;
+            }
+        }
+    }
 }
 
 /// Values that did not resolve, by field, with their counts.
@@ -64,13 +110,23 @@ impl Unresolved {
         }
     }
 
-    /// The values of `field`, most frequent first (ties by value).
+    /// The values of `field`, spellings that fold alike (`Maadi`, `MAADI`) counted as one and
+    /// shown in their most frequent spelling; most frequent first, ties by value.
     pub fn ranked(&self, field: Field) -> Vec<(&str, u64)> {
-        let mut v: Vec<(&str, u64)> = self
-            .by_field
-            .get(&field)
-            .map(|m| m.iter().map(|(k, n)| (k.as_str(), *n)).collect())
-            .unwrap_or_default();
+        let mut groups: HashMap<String, (&str, u64, u64)> = HashMap::new();
+        for (value, &n) in self.by_field.get(&field).into_iter().flatten() {
+            let g = groups
+                .entry(crate::geo::fold::fold(value))
+                .or_insert((value, 0, 0));
+            g.1 += n;
+            if n > g.2 || (n == g.2 && value.as_str() < g.0) {
+                (g.0, g.2) = (value, n);
+            }
+        }
+        let mut v: Vec<(&str, u64)> = groups
+            .into_values()
+            .map(|(s, total, _)| (s, total))
+            .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         v
     }
@@ -161,6 +217,7 @@ impl Transformer {
                 &mut out.stats,
                 &mut out.unresolved,
             );
+            out.tallies.count(&learner);
             out.learners.push(learner);
         }
         out.candidates = candidates.dims;
