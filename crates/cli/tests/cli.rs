@@ -175,3 +175,49 @@ fn completions_are_printed_for_each_shell() {
     }
     learngraph().args(["completions", "tcsh"]).assert().code(2);
 }
+
+#[test]
+fn a_binary_file_is_not_taken_for_csv() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = write(
+        tmp.path(),
+        "data.xlsx",
+        "PK\u{3}\u{4}\u{14}\0\u{6}\0 not a csv at all",
+    );
+    learngraph()
+        .arg("load")
+        .arg(&input)
+        .arg("--report-dir")
+        .arg(tmp.path().join("run"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "data.xlsx, line 1, column 3: this is not a CSV export",
+        ));
+}
+
+#[test]
+fn a_semicolon_file_names_the_delimiter_to_set() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = write(
+        tmp.path(),
+        "semi.csv",
+        &format!("{}\nL1;x\n", HEADER.replace(',', ";")),
+    );
+    learngraph()
+        .arg("load")
+        .arg(&input)
+        .arg("--report-dir")
+        .arg(tmp.path().join("run"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "the file looks semicolon-separated: set source.delimiter = ';'",
+        ));
+    learngraph()
+        .arg("validate")
+        .arg(&input)
+        .args(["--set", "source.delimiter=';'"])
+        .assert()
+        .code(0);
+}

@@ -237,6 +237,7 @@ impl ExportReader {
                 path: path.to_path_buf(),
             });
         };
+        check_header(path, &fields)?;
         let header = fields
             .iter()
             .map(|f| String::from_utf8_lossy(f).trim().to_string())
@@ -308,6 +309,47 @@ impl ExportReader {
         }
         Ok(raw)
     }
+}
+
+/// Refuses a first line that cannot be a header: binary bytes, or one column that is plainly
+/// separated by another delimiter. A wrong but textual header is left to the column mapping,
+/// whose error lists the columns found.
+fn check_header(path: &Path, fields: &[Vec<u8>]) -> Result<(), SourceError> {
+    let mut column = 1;
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            column += 1;
+        }
+        let binary = f.iter().position(|&b| b == 0 || (b < 0x20 && b != b'\t'));
+        if let Some(at) = binary {
+            return Err(SourceError::NotCsv {
+                path: path.to_path_buf(),
+                column: column + at,
+                detail: format!("byte 0x{:02X} in the header; is this a binary file?", f[at]),
+            });
+        }
+        if let Err(e) = std::str::from_utf8(f) {
+            return Err(SourceError::NotCsv {
+                path: path.to_path_buf(),
+                column: column + e.valid_up_to(),
+                detail: "the header is not UTF-8 text (a spreadsheet or compressed file?)".into(),
+            });
+        }
+        column += f.len();
+    }
+    if let [only] = fields {
+        let found = [(';', "semicolon"), ('\t', "tab"), ('|', "pipe")]
+            .into_iter()
+            .find(|(d, _)| only.contains(&(*d as u8)));
+        if let Some((delimiter, name)) = found {
+            return Err(SourceError::OtherDelimiter {
+                path: path.to_path_buf(),
+                delimiter,
+                name,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Opens an export and resolves its layout; later files must have the first file's header.

@@ -23,6 +23,26 @@ pub enum SourceError {
         /// The file.
         path: PathBuf,
     },
+    /// The first line is not a CSV header at all (binary data, another format).
+    #[error("{}, line 1, column {column}: this is not a CSV export: {detail}", path.display())]
+    NotCsv {
+        /// The file.
+        path: PathBuf,
+        /// 1-based byte column on line 1 where the problem is.
+        column: usize,
+        /// What was found.
+        detail: String,
+    },
+    /// The header is one column that holds another delimiter.
+    #[error("{}, line 1: the header is a single column; the file looks {name}-separated: set source.delimiter = {delimiter:?} (or --set source.delimiter='{delimiter}')", path.display())]
+    OtherDelimiter {
+        /// The file.
+        path: PathBuf,
+        /// The delimiter found.
+        delimiter: char,
+        /// Its name.
+        name: &'static str,
+    },
     /// A configured column is not in the header.
     #[error(
         "{}, line 1: no column `{column}` for field `{field}`{}; the file's columns are: {}. \
