@@ -160,9 +160,13 @@ impl RecordSink for KeySink<'_, '_> {
         for (_, _, buf) in &mut self.collect {
             buf.clear();
         }
-        true
+        // Pause now and then, so that the caller can report progress.
+        self.index.records % PROGRESS_EVERY != 0
     }
 }
+
+/// Records between two progress reports of the first pass.
+const PROGRESS_EVERY: u64 = 1 << 16;
 
 /// Reads every file once and builds the [`DuplicateIndex`]. `progress` is told bytes read so far.
 pub fn prescan(
@@ -207,9 +211,9 @@ pub fn prescan_collecting(
             seen: &mut seen,
             index: &mut index,
         };
-        // The sink never pauses, so one call reads the whole file; progress is per file here and
-        // per batch in the second pass.
-        reader.scan(&mut sink)?;
+        while reader.scan(&mut sink)? {
+            progress(done_bytes + reader.position());
+        }
         done_bytes += reader.position();
         progress(done_bytes);
         index.bytes += file.size;
