@@ -12,7 +12,7 @@
 //!
 //! - [`settings`]: every knob, from defaults, a TOML file, `LEARNGRAPH_*` variables and flags.
 //! - [`mod@run`]: the orchestration.
-//! - [`quarantine`]: the JSONL file of rejected rows.
+//! - [`quarantine`]: the JSONL file of rejected rows; [`ratelimit`]: repeated warnings, limited.
 //! - [`report`]: `report.json` and the summary on stderr; [`report_html`]: `report.html`.
 //! - [`target`]: parsing `--target` into a sink.
 //! - [`mod@preflight`]: geography checks on the first pass (strict mode, coverage, `validate`).
@@ -20,6 +20,7 @@
 pub mod preflight;
 pub mod progress;
 pub mod quarantine;
+pub mod ratelimit;
 pub mod report;
 pub mod report_html;
 pub mod run;

@@ -20,6 +20,7 @@ use learngraph_transform::{
 use crate::preflight::{ColumnCheck, GeoCheck, GEO_FIELDS};
 use crate::progress::Progress;
 use crate::quarantine::Quarantine;
+use crate::ratelimit::{Decision, RateLimit};
 use crate::report::{
     DuplicateReport, GeoColumnReport, InputReport, MergedSample, Outputs, RowAccounting, RunReport,
     Timings,
@@ -174,6 +175,12 @@ struct Transformed {
 pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, PipelineError> {
     let started = Instant::now();
     let settings = &input.settings;
+    tracing::info!(
+        inputs = input.inputs.len(),
+        target = %sink.describe(),
+        workers = settings.workers(),
+        "RunStarted"
+    );
     let privacy = Privacy::from_config(&settings.transform.privacy)?;
 
     // First pass: the duplicate index.
@@ -358,6 +365,15 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
             source,
         }
     })?;
+    tracing::info!(
+        read = report.rows.read,
+        loaded = report.rows.loaded,
+        merged = report.rows.merged,
+        quarantined = report.rows.quarantined,
+        seconds = report.timings.total_s,
+        rows_per_s = report.timings.rows_per_s,
+        "RunFinished"
+    );
     if !report.rows.balanced {
         return Err(PipelineError::Unbalanced {
             read,
@@ -606,6 +622,7 @@ fn collect_stage(
     let paths: Vec<PathBuf> = index.paths().map(PathBuf::from).collect();
     let mut c = Collected::default();
     let started = Instant::now();
+    let mut quarantine_warnings = RateLimit::new(5, 1000);
     let mut pending: BTreeMap<u64, Transformed> = BTreeMap::new();
     let mut next = 0u64;
     for item in input {
@@ -631,11 +648,23 @@ fn collect_stage(
                 *c.quarantined_by_reason
                     .entry(row.reason.code())
                     .or_default() += 1;
-                tracing::debug!(
-                    line = row.line,
-                    reason = row.reason.code(),
-                    "RowQuarantined"
-                );
+                // Line and reason only: the raw row may hold personal data.
+                match quarantine_warnings.hit() {
+                    Decision::Log => tracing::warn!(
+                        file = %paths[file].display(),
+                        line = row.line,
+                        reason = row.reason.code(),
+                        "RowQuarantined"
+                    ),
+                    Decision::Summary(suppressed) => tracing::warn!(
+                        file = %paths[file].display(),
+                        line = row.line,
+                        reason = row.reason.code(),
+                        suppressed,
+                        "RowQuarantined"
+                    ),
+                    Decision::Skip => {}
+                }
             }
             c.merged += merged.len() as u64;
             let room = MERGED_SAMPLE.saturating_sub(c.merged_sample.len());
