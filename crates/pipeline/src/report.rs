@@ -230,7 +230,7 @@ impl RunReport {
         );
         let t = &self.timings;
         s += &format!(
-            "  {:.1} s ({:.1} s prescan + {:.1} s load), {:.0} rows/s, {:.0} MB/s, peak {} MiB, {} workers -> {}\n  report: {}\n",
+            "  {:.1} s ({:.1} s prescan + {:.1} s load), {:.0} rows/s, {:.0} MB/s, peak {} MiB, {} workers -> {}\n  report: {} (and report.html beside it)\n",
             t.total_s,
             t.prescan_s,
             t.load_s,

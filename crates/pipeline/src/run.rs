@@ -648,15 +648,16 @@ fn collect_stage(
                 *c.quarantined_by_reason
                     .entry(row.reason.code())
                     .or_default() += 1;
-                // Line and reason only: the raw row may hold personal data.
+                // Line and reason only: the raw row may hold personal data. Info, not warn: the
+                // summary reports the quarantine, and warnings would tear through the progress bar.
                 match quarantine_warnings.hit() {
-                    Decision::Log => tracing::warn!(
+                    Decision::Log => tracing::info!(
                         file = %paths[file].display(),
                         line = row.line,
                         reason = row.reason.code(),
                         "RowQuarantined"
                     ),
-                    Decision::Summary(suppressed) => tracing::warn!(
+                    Decision::Summary(suppressed) => tracing::info!(
                         file = %paths[file].display(),
                         line = row.line,
                         reason = row.reason.code(),
