@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use learngraph_model::WriteSummary;
+use learngraph_source::Field;
+use learngraph_transform::learner::{Tallies, Unresolved};
+use learngraph_transform::{FieldStats, NullReason};
 use serde::Serialize;
 
 use crate::settings::Settings;
@@ -185,6 +188,144 @@ pub struct Outputs {
     pub report: PathBuf,
     /// `quarantine.jsonl`.
     pub quarantine: PathBuf,
+}
+
+/// What the report needs of the dimension nodes a run admits: names, regions, coordinates.
+#[derive(Debug, Default)]
+pub struct Places {
+    countries: BTreeMap<String, (String, String)>,
+    cities: BTreeMap<String, (String, String, f64, f64)>,
+    skills: BTreeMap<String, String>,
+}
+
+/// Cities and skills listed in the report.
+const TOP_CITIES: usize = 500;
+const TOP_SKILLS: usize = 20;
+
+impl Places {
+    /// Remembers the dimension nodes of one batch.
+    pub fn remember(&mut self, d: &learngraph_model::Dimensions) {
+        for country in &d.countries {
+            let region = country
+                .region
+                .as_ref()
+                .map_or("unknown", |(name, _)| name.as_str());
+            self.countries.insert(
+                country.code.clone(),
+                (country.name.clone(), region.to_string()),
+            );
+        }
+        for city in &d.cities {
+            if let (Some(lat), Some(lon)) = (city.latitude, city.longitude) {
+                let place = (city.name.clone(), city.country_code.clone(), lat, lon);
+                self.cities.insert(city.id.clone(), place);
+            }
+        }
+        for skill in &d.skills {
+            self.skills
+                .insert(skill.name.clone(), skill.display_name.clone());
+        }
+    }
+
+    /// Learners by region, country, city and skill, from the run's tallies.
+    pub fn distribution(&self, tallies: &Tallies, loaded: u64) -> Distribution {
+        let most_first =
+            |v: &mut Vec<(String, u64)>| v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut by_region: BTreeMap<String, u64> = BTreeMap::new();
+        let mut by_country: Vec<(String, String, u64)> = Vec::new();
+        let mut placed = 0;
+        for (code, &n) in &tallies.countries {
+            let (name, region) = self.countries.get(&**code).cloned().unwrap_or_default();
+            *by_region.entry(region).or_default() += n;
+            by_country.push((code.to_string(), name, n));
+            placed += n;
+        }
+        if loaded > placed {
+            *by_region.entry("unknown".into()).or_default() += loaded - placed;
+        }
+        by_country.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        let mut by_region: Vec<(String, u64)> = by_region.into_iter().collect();
+        most_first(&mut by_region);
+        let mut cities: Vec<CityCount> = tallies
+            .cities
+            .iter()
+            .filter_map(|(id, &n)| {
+                let (name, country, latitude, longitude) = self.cities.get(&**id)?.clone();
+                Some(CityCount {
+                    id: id.to_string(),
+                    name,
+                    country,
+                    latitude,
+                    longitude,
+                    learners: n,
+                })
+            })
+            .collect();
+        cities.sort_by(|a, b| b.learners.cmp(&a.learners).then(a.id.cmp(&b.id)));
+        cities.truncate(TOP_CITIES);
+        let mut top_skills: Vec<(String, u64)> = tallies
+            .skills
+            .iter()
+            .map(|(k, &n)| {
+                (
+                    self.skills
+                        .get(&**k)
+                        .cloned()
+                        .unwrap_or_else(|| k.to_string()),
+                    n,
+                )
+            })
+            .collect();
+        most_first(&mut top_skills);
+        top_skills.truncate(TOP_SKILLS);
+        Distribution {
+            by_region,
+            by_country,
+            cities,
+            top_skills,
+        }
+    }
+}
+
+/// How many unresolved values the report lists per column.
+const TOP_UNRESOLVED: usize = 50;
+
+/// The geography section: per column, how values resolved and what did not.
+pub fn geo_columns(
+    stats: &FieldStats,
+    unresolved: &Unresolved,
+) -> BTreeMap<&'static str, GeoColumnReport> {
+    let resolved = stats.resolved_by_field();
+    [
+        Field::CountryOfResidence,
+        Field::CountryOfOrigin,
+        Field::CityOfResidence,
+    ]
+    .into_iter()
+    .map(|field| {
+        let by_method = resolved.get(field.name()).cloned().unwrap_or_default();
+        // A city the gazetteer does not know is kept, but it is not resolved.
+        let unmatched = by_method.get("unmatched").copied().unwrap_or(0);
+        let ok: u64 = by_method.values().sum::<u64>() - unmatched;
+        let ambiguous = stats.nulls(field, NullReason::Ambiguous);
+        let unknown = stats.nulls(field, NullReason::Unresolved) + unmatched;
+        let ranked = unresolved.ranked(field);
+        let column = GeoColumnReport {
+            resolved_by_method: by_method,
+            resolved: ok,
+            ambiguous,
+            unknown,
+            coverage: ok as f64 / (ok + ambiguous + unknown).max(1) as f64,
+            distinct_unresolved: ranked.len(),
+            top_unresolved: ranked
+                .into_iter()
+                .take(TOP_UNRESOLVED)
+                .map(|(v, n)| (v.to_string(), n))
+                .collect(),
+        };
+        (field.name(), column)
+    })
+    .collect()
 }
 
 impl RunReport {

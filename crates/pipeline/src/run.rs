@@ -14,7 +14,7 @@ use learngraph_source::{
 use learngraph_transform::geo::GeoResolver;
 use learngraph_transform::learner::{Tallies, Unresolved};
 use learngraph_transform::{
-    DimensionRegistry, FieldStats, NullReason, Privacy, PrivacyError, TransformedBatch, Transformer,
+    DimensionRegistry, FieldStats, Privacy, PrivacyError, TransformedBatch, Transformer,
 };
 
 use crate::preflight::{ColumnCheck, GeoCheck, GEO_FIELDS};
@@ -22,8 +22,8 @@ use crate::progress::Progress;
 use crate::quarantine::Quarantine;
 use crate::ratelimit::{Decision, RateLimit};
 use crate::report::{
-    DuplicateReport, GeoColumnReport, InputReport, MergedSample, Outputs, RowAccounting, RunReport,
-    Timings,
+    geo_columns, DuplicateReport, InputReport, MergedSample, Outputs, Places, RowAccounting,
+    RunReport, Timings,
 };
 use crate::settings::Settings;
 
@@ -323,8 +323,8 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
                 })
                 .collect(),
         },
-        geo: geo_report(&c.stats, &c.unresolved),
-        distribution: distribution(&c, c.loaded),
+        geo: geo_columns(&c.stats, &c.unresolved),
+        distribution: c.places.distribution(&c.tallies, c.loaded),
         timeline: c.timeline.clone(),
         nulls: c.stats.nulls_by_field(),
         repairs: c.stats.repairs_by_field(),
@@ -383,132 +383,6 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
         });
     }
     Ok(report)
-}
-
-/// Keeps what the report needs of each dimension node the run admits.
-fn remember_places(c: &mut Collected, d: &learngraph_model::Dimensions) {
-    for country in &d.countries {
-        let region = country
-            .region
-            .as_ref()
-            .map_or("unknown", |(name, _)| name.as_str());
-        c.countries.insert(
-            country.code.clone(),
-            (country.name.clone(), region.to_string()),
-        );
-    }
-    for city in &d.cities {
-        if let (Some(lat), Some(lon)) = (city.latitude, city.longitude) {
-            let place = (city.name.clone(), city.country_code.clone(), lat, lon);
-            c.cities.insert(city.id.clone(), place);
-        }
-    }
-    for skill in &d.skills {
-        c.skills
-            .insert(skill.name.clone(), skill.display_name.clone());
-    }
-}
-
-/// Cities and skills listed in the report.
-const TOP_CITIES: usize = 500;
-const TOP_SKILLS: usize = 20;
-
-fn distribution(c: &Collected, loaded: u64) -> crate::report::Distribution {
-    let most_first =
-        |v: &mut Vec<(String, u64)>| v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let mut by_region: BTreeMap<String, u64> = BTreeMap::new();
-    let mut by_country: Vec<(String, String, u64)> = Vec::new();
-    let mut placed = 0;
-    for (code, &n) in &c.tallies.countries {
-        let (name, region) = c.countries.get(&**code).cloned().unwrap_or_default();
-        *by_region.entry(region).or_default() += n;
-        by_country.push((code.to_string(), name, n));
-        placed += n;
-    }
-    if loaded > placed {
-        *by_region.entry("unknown".into()).or_default() += loaded - placed;
-    }
-    by_country.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
-    let mut by_region: Vec<(String, u64)> = by_region.into_iter().collect();
-    most_first(&mut by_region);
-    let mut cities: Vec<crate::report::CityCount> = c
-        .tallies
-        .cities
-        .iter()
-        .filter_map(|(id, &n)| {
-            let (name, country, latitude, longitude) = c.cities.get(&**id)?.clone();
-            Some(crate::report::CityCount {
-                id: id.to_string(),
-                name,
-                country,
-                latitude,
-                longitude,
-                learners: n,
-            })
-        })
-        .collect();
-    cities.sort_by(|a, b| b.learners.cmp(&a.learners).then(a.id.cmp(&b.id)));
-    cities.truncate(TOP_CITIES);
-    let mut top_skills: Vec<(String, u64)> = c
-        .tallies
-        .skills
-        .iter()
-        .map(|(k, &n)| {
-            (
-                c.skills.get(&**k).cloned().unwrap_or_else(|| k.to_string()),
-                n,
-            )
-        })
-        .collect();
-    most_first(&mut top_skills);
-    top_skills.truncate(TOP_SKILLS);
-    crate::report::Distribution {
-        by_region,
-        by_country,
-        cities,
-        top_skills,
-    }
-}
-
-/// How many unresolved values the report lists per column.
-const TOP_UNRESOLVED: usize = 50;
-
-fn geo_report(
-    stats: &FieldStats,
-    unresolved: &Unresolved,
-) -> BTreeMap<&'static str, GeoColumnReport> {
-    use learngraph_source::Field;
-    let resolved = stats.resolved_by_field();
-    [
-        Field::CountryOfResidence,
-        Field::CountryOfOrigin,
-        Field::CityOfResidence,
-    ]
-    .into_iter()
-    .map(|field| {
-        let by_method = resolved.get(field.name()).cloned().unwrap_or_default();
-        // A city the gazetteer does not know is kept, but it is not resolved.
-        let unmatched = by_method.get("unmatched").copied().unwrap_or(0);
-        let ok: u64 = by_method.values().sum::<u64>() - unmatched;
-        let ambiguous = stats.nulls(field, NullReason::Ambiguous);
-        let unknown = stats.nulls(field, NullReason::Unresolved) + unmatched;
-        let ranked = unresolved.ranked(field);
-        let column = GeoColumnReport {
-            resolved_by_method: by_method,
-            resolved: ok,
-            ambiguous,
-            unknown,
-            coverage: ok as f64 / (ok + ambiguous + unknown).max(1) as f64,
-            distinct_unresolved: ranked.len(),
-            top_unresolved: ranked
-                .into_iter()
-                .take(TOP_UNRESOLVED)
-                .map(|(v, n)| (v.to_string(), n))
-                .collect(),
-        };
-        (field.name(), column)
-    })
-    .collect()
 }
 
 /// Reads batches while tickets allow; returns its busy time and the unmapped header columns.
@@ -597,10 +471,7 @@ struct Collected {
     stats: FieldStats,
     unresolved: Unresolved,
     tallies: Tallies,
-    /// Names and places of the dimension nodes, for the report.
-    countries: BTreeMap<String, (String, String)>,
-    cities: BTreeMap<String, (String, String, f64, f64)>,
-    skills: BTreeMap<String, String>,
+    places: Places,
     timeline: Vec<(f64, u64, u64)>,
     registry: DimensionRegistry,
     read_busy: Duration,
@@ -680,7 +551,7 @@ fn collect_stage(
                 dimensions: c.registry.admit(batch.candidates),
                 learners: batch.learners,
             };
-            remember_places(&mut c, &out.dimensions);
+            c.places.remember(&out.dimensions);
             let t = Instant::now();
             sink.write(&out)?;
             c.write_busy += t.elapsed();
