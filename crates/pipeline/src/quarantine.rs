@@ -39,6 +39,11 @@ impl Quarantine {
         })
     }
 
+    /// The file being written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Appends one rejected row.
     pub fn write(&mut self, file: &Path, row: &RejectedRow) -> std::io::Result<()> {
         let exact = std::str::from_utf8(&row.raw).is_ok();

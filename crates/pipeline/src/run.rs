@@ -510,12 +510,12 @@ fn collect_stage(
                 input_position,
             } = item;
             for row in &rejected {
-                quarantine
-                    .write(&paths[file], row)
-                    .map_err(|source| PipelineError::Output {
-                        path: PathBuf::from("quarantine.jsonl"),
+                if let Err(source) = quarantine.write(&paths[file], row) {
+                    return Err(PipelineError::Output {
+                        path: quarantine.path().to_path_buf(),
                         source,
-                    })?;
+                    });
+                }
                 *c.quarantined_by_reason
                     .entry(row.reason.code())
                     .or_default() += 1;
