@@ -23,6 +23,9 @@ if [ ! -f "$export_file" ]; then
 fi
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; input: $(du -m "$export_file" | cut -f1) MB, $rows rows"
+cargo build --release --quiet -p learngraph-source --example bare_scan
+read -r _ scan_s scan_rps <<<"$("$target_dir/release/examples/bare_scan" "$export_file")"
+echo "bare scan with the csv crate (the floor): $scan_rps rows/s, $scan_s s"
 results=()
 for i in $(seq 1 "$runs"); do
   # Exit code 3 means "finished with quarantined rows", which a generated export always has.
@@ -37,7 +40,8 @@ print(f'{t["rows_per_s"]:.0f} {t["total_s"]:.2f} {t["prescan_s"]:.2f} {t["load_s
 PY
 )
   read -r rps total prescan load peak rb tb wb <<<"$line"
-  echo "run $i: import-dir  $rps rows/s  ${total} s (prescan ${prescan} s + load ${load} s)  peak ${peak} MiB  busy: read ${rb} s, transform ${tb} s, write ${wb} s"
+  ratio=$(echo "scale=2; $total / $scan_s" | bc)
+  echo "run $i: import-dir  $rps rows/s  ${total} s = ${ratio}x the bare scan (prescan ${prescan} s + load ${load} s)  peak ${peak} MiB  busy: read ${rb} s, transform ${tb} s, write ${wb} s"
   results+=("$rps")
 done
 median=$(printf '%s\n' "${results[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
