@@ -1,31 +1,15 @@
 //! The command line's contract: exit codes, error messages, settings.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{learngraph, load, write, HEADER};
 use predicates::prelude::*;
-
-fn learngraph() -> Command {
-    Command::cargo_bin("learngraph").expect("binary built")
-}
-
-const HEADER: &str = "learner_id,full_name,email,gender,date_of_birth,country_of_residence,city_of_residence,country_of_origin,education_level,field_of_study,employment_status,skills_list,bio,enrollments,signup_date,last_active_at,assessment_score";
-
-fn write(dir: &std::path::Path, name: &str, body: &str) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, body).expect("write");
-    p
-}
 
 #[test]
 fn a_clean_export_exits_0() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let input = write(tmp.path(), "ok.csv", &format!("{HEADER}\nL1,Ann,a@b.org,F,1990-01-02,Kenya,Nairobi,Kenya,BSc,CS,Employed,Python,hi,[],2023-01-01,2023-02-01,50\n"));
-    learngraph()
-        .arg("load")
-        .arg(&input)
-        .arg("--target")
-        .arg(format!("import-dir:{}", tmp.path().join("out").display()))
-        .arg("--report-dir")
-        .arg(tmp.path().join("run"))
+    load(&input, tmp.path())
         .assert()
         .code(0)
         .stderr(predicate::str::contains(
@@ -38,14 +22,8 @@ fn quarantined_rows_exit_3_and_duplicates_keep_the_later_row() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let body = format!("{HEADER}\nL1,First,,,,,,,,,,,,,,,\nL2,,,\nL1,Second,,,,,,,,,,,,,,,\n");
     let input = write(tmp.path(), "dups.csv", &body);
-    let out = tmp.path().join("out");
-    learngraph()
-        .arg("load")
-        .arg(&input)
-        .arg("--target")
-        .arg(format!("import-dir:{}", out.display()))
-        .arg("--report-dir")
-        .arg(tmp.path().join("run"))
+    let out = tmp.path().join("import");
+    load(&input, tmp.path())
         .assert()
         .code(3)
         .stderr(predicate::str::contains(

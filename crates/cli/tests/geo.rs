@@ -1,13 +1,9 @@
 //! Geography from the command line: `geo resolve`, `validate`, strict mode and required coverage.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{learngraph, load, write, HEADER};
 use predicates::prelude::*;
-
-fn learngraph() -> Command {
-    Command::cargo_bin("learngraph").expect("binary built")
-}
-
-const HEADER: &str = "learner_id,full_name,email,gender,date_of_birth,country_of_residence,city_of_residence,country_of_origin,education_level,field_of_study,employment_status,skills_list,bio,enrollments,signup_date,last_active_at,assessment_score";
 
 /// An export whose residences are `countries` (with the city `Cairo` for each).
 fn export(dir: &std::path::Path, countries: &[&str]) -> std::path::PathBuf {
@@ -15,9 +11,7 @@ fn export(dir: &std::path::Path, countries: &[&str]) -> std::path::PathBuf {
     for (i, c) in countries.iter().enumerate() {
         body += &format!("L{i},,,,,\"{c}\",Cairo,,,,,,,,,,\n");
     }
-    let p = dir.join("geo.csv");
-    std::fs::write(&p, body).expect("write");
-    p
+    write(dir, "geo.csv", &body)
 }
 
 #[test]
@@ -53,13 +47,7 @@ fn strict_mode_stops_before_writing_and_lists_every_value() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let input = export(tmp.path(), &["Egypt", "Congo", "Congo", "Atlantis"]);
     let out = tmp.path().join("import");
-    learngraph()
-        .arg("load")
-        .arg(&input)
-        .arg("--target")
-        .arg(format!("import-dir:{}", out.display()))
-        .arg("--report-dir")
-        .arg(tmp.path().join("run"))
+    load(&input, tmp.path())
         .args(["--set", "transform.geo.strict=true"])
         .assert()
         .code(1)
@@ -78,30 +66,21 @@ fn strict_mode_stops_before_writing_and_lists_every_value() {
 fn coverage_below_the_requirement_stops_the_run() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let input = export(tmp.path(), &["Egypt", "Kenya", "Ghana", "Atlantis"]);
-    let load = |coverage: &str| {
-        let mut cmd = learngraph();
-        cmd.arg("load")
-            .arg(&input)
-            .arg("--target")
-            .arg(format!(
-                "import-dir:{}",
-                tmp.path().join("import").display()
-            ))
-            .arg("--report-dir")
-            .arg(tmp.path().join("run"))
-            .args([
-                "--set",
-                &format!("transform.geo.required_coverage={coverage}"),
-            ]);
+    let with_coverage = |coverage: &str| {
+        let mut cmd = load(&input, tmp.path());
+        cmd.args([
+            "--set",
+            &format!("transform.geo.required_coverage={coverage}"),
+        ]);
         cmd
     };
-    load("0.8")
+    with_coverage("0.8")
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
             "coverage of country_of_residence is 75.0%, below the required 80.0%",
         ));
-    load("0.7").assert().code(0);
+    with_coverage("0.7").assert().code(0);
 }
 
 #[test]

@@ -1,0 +1,35 @@
+//! Helpers shared by the command-line tests.
+
+// Each test file uses its own subset of these.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The spec's default header.
+pub const HEADER: &str = "learner_id,full_name,email,gender,date_of_birth,country_of_residence,city_of_residence,country_of_origin,education_level,field_of_study,employment_status,skills_list,bio,enrollments,signup_date,last_active_at,assessment_score";
+
+/// The binary under test.
+pub fn learngraph() -> Command {
+    Command::cargo_bin("learngraph").expect("binary built")
+}
+
+/// Writes `body` to `dir/name`.
+pub fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).expect("write");
+    p
+}
+
+/// `learngraph load INPUT --target import-dir:DIR/import --report-dir DIR/run`.
+pub fn load(input: &Path, dir: &Path) -> Command {
+    let mut cmd = learngraph();
+    cmd.arg("load")
+        .arg(input)
+        .arg("--target")
+        .arg(format!("import-dir:{}", dir.join("import").display()))
+        .arg("--report-dir")
+        .arg(dir.join("run"));
+    cmd
+}
