@@ -6,6 +6,7 @@
 
 mod cli;
 mod geo;
+mod target;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,7 +17,9 @@ use std::io::Write;
 use anyhow::Context;
 use clap::Parser;
 use learngraph_model::Date;
-use learngraph_pipeline::{RunInput, Settings, Target};
+use learngraph_pipeline::{RunInput, Settings};
+
+use target::Target;
 
 use cli::{Cli, Command, ConfigCommand, GeoCommand, LoadArgs, SettingsArgs, ValidateArgs};
 

@@ -14,7 +14,6 @@
 //! - [`mod@run`]: the orchestration.
 //! - [`quarantine`]: the JSONL file of rejected rows; [`ratelimit`]: repeated warnings, limited.
 //! - [`report`]: `report.json` and the summary on stderr; [`report_html`]: `report.html`.
-//! - [`target`]: parsing `--target` into a sink.
 //! - [`mod@preflight`]: geography checks on the first pass (strict mode, coverage, `validate`).
 
 pub mod preflight;
@@ -25,9 +24,7 @@ pub mod report;
 pub mod report_html;
 pub mod run;
 pub mod settings;
-pub mod target;
 
 pub use report::RunReport;
 pub use run::{preflight, run, PipelineError, Preflight, RunInput};
 pub use settings::{Settings, SettingsError};
-pub use target::Target;

@@ -1,4 +1,5 @@
-//! `--target` strings to sinks.
+//! `--target` strings to sinks: the one place that knows the concrete targets, so that the
+//! pipeline depends only on the `GraphSink` trait.
 
 use std::path::PathBuf;
 
