@@ -46,11 +46,7 @@ fn a_wrong_column_name_fails_with_the_closest_match() {
         "cols.csv",
         &format!("{}\n", HEADER.replace("learner_id", "learnerid")),
     );
-    learngraph()
-        .arg("load")
-        .arg(&input)
-        .arg("--report-dir")
-        .arg(tmp.path().join("run"))
+    load(&input, tmp.path())
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
@@ -162,11 +158,7 @@ fn a_binary_file_is_not_taken_for_csv() {
         "data.xlsx",
         "PK\u{3}\u{4}\u{14}\0\u{6}\0 not a csv at all",
     );
-    learngraph()
-        .arg("load")
-        .arg(&input)
-        .arg("--report-dir")
-        .arg(tmp.path().join("run"))
+    load(&input, tmp.path())
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
@@ -182,11 +174,7 @@ fn a_semicolon_file_names_the_delimiter_to_set() {
         "semi.csv",
         &format!("{}\nL1;x\n", HEADER.replace(',', ";")),
     );
-    learngraph()
-        .arg("load")
-        .arg(&input)
-        .arg("--report-dir")
-        .arg(tmp.path().join("run"))
+    load(&input, tmp.path())
         .assert()
         .code(1)
         .stderr(predicate::str::contains(

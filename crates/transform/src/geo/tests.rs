@@ -8,6 +8,17 @@ fn resolver() -> &'static GeoResolver {
     R.get_or_init(GeoResolver::new)
 }
 
+/// Fails with every failing case listed, rather than at the first.
+#[track_caller]
+fn assert_none_failed(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 #[track_caller]
 fn check(cases: &[(&str, &str)]) {
     let mut failures = Vec::new();
@@ -21,12 +32,7 @@ fn check(cases: &[(&str, &str)]) {
             failures.push(format!("{input:?}: want {want}, got {got}"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_none_failed(&failures);
 }
 
 #[test]
@@ -429,12 +435,7 @@ fn check_cities(cases: &[(&str, &str, Option<&str>)]) {
             None => assert!(city.id.starts_with(&format!("{cc}:")) && city.latitude.is_none()),
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_none_failed(&failures);
 }
 
 #[test]
