@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Whole-run benchmark. Generates a learner export once (bench-data/, seed 42), then loads it to
-# neo4j-admin import files BENCH_RUNS times (default 3) and prints rows/s and peak memory per run
-# and the median. Usage: scripts/bench.sh [ROWS]   (default 1700000)
+# Whole-run benchmark. Generates a learner export once (bench-data/, seed 42), measures the floor
+# (a bare scan with the csv crate), then loads the export BENCH_RUNS times (default 3) into each of
+# BENCH_TARGETS (default: "import-dir embedded"; the embedded database is emptied before each run,
+# then loaded a second time unchanged), and prints rows/s, the ratio to the bare scan and peak
+# memory per run, and the median per target. The target "bolt" starts a local ArcadeDB
+# (scripts/arcadedb.sh) and loads a fresh database with the parallel writers, then another with
+# one writer (the straightforward baseline), and prints the ratio of the two.
+# Usage: scripts/bench.sh [ROWS]   (default 1700000)
 set -euo pipefail
 rows=${1:-1700000}
 runs=${BENCH_RUNS:-3}
+targets=${BENCH_TARGETS:-import-dir embedded}
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/setup.sh
+source scripts/setup.sh
 
 cargo build --release --quiet -p learngraph
 target_dir=$(cargo metadata --format-version 1 --no-deps |
@@ -26,23 +34,65 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; input: 
 cargo build --release --quiet -p learngraph-source --example bare_scan
 read -r _ scan_s scan_rps <<<"$("$target_dir/release/examples/bare_scan" "$export_file")"
 echo "bare scan with the csv crate (the floor): $scan_rps rows/s, $scan_s s"
-results=()
-for i in $(seq 1 "$runs"); do
+# One load; prints its figures as one line and leaves report.json in $data/run.
+load_once() {
+  local label=$1 uri=$2
   # Exit code 3 means "finished with quarantined rows", which a generated export always has.
-  "$bin" load "$export_file" --target "import-dir:$data/import" --report-dir "$data/run" --quiet || [ $? -eq 3 ]
-  line=$(python3 - "$data/run/report.json" <<'PY'
+  "$bin" load "$export_file" --target "$uri" --report-dir "$data/run" --quiet || [ $? -eq 3 ]
+  python3 - "$data/run/report.json" "$label" "$scan_s" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-t = r["timings"]
+t, g = r["timings"], r["graph"]
 assert r["rows"]["balanced"], "row accounting does not balance"
-print(f'{t["rows_per_s"]:.0f} {t["total_s"]:.2f} {t["prescan_s"]:.2f} {t["load_s"]:.2f} {t["peak_rss_mib"]:.0f} '
-      f'{t["read_busy_s"]:.1f} {t["transform_busy_s"]:.1f} {t["write_busy_s"]:.1f}')
+ratio = t["total_s"] / float(sys.argv[3])
+print(f'{sys.argv[2]:<18} {t["rows_per_s"]:>8.0f} rows/s  {t["total_s"]:6.2f} s = {ratio:4.2f}x the bare scan '
+      f'(prescan {t["prescan_s"]:.2f} s + load {t["load_s"]:.2f} s)  peak {t["peak_rss_mib"]:.0f} MiB  '
+      f'busy: read {t["read_busy_s"]:.1f} s, transform {t["transform_busy_s"]:.1f} s, write {t["write_busy_s"]:.1f} s  '
+      f'learners written {g["nodes"].get("Learner", 0)}, unchanged {g["learners_unchanged"]}')
 PY
-)
-  read -r rps total prescan load peak rb tb wb <<<"$line"
-  ratio=$(echo "scale=2; $total / $scan_s" | bc)
-  echo "run $i: import-dir  $rps rows/s  ${total} s = ${ratio}x the bare scan (prescan ${prescan} s + load ${load} s)  peak ${peak} MiB  busy: read ${rb} s, transform ${tb} s, write ${wb} s"
-  results+=("$rps")
+}
+
+for target in $targets; do
+  results=()
+  for i in $(seq 1 "$runs"); do
+    fresh=""
+    case $target in
+      import-dir) line=$(load_once "import-dir" "import-dir:$data/import") ;;
+      embedded)
+        rm -rf "$data/graph.lbdb"
+        line=$(load_once "embedded" "embedded:$data/graph.lbdb")
+        echo "run $i: $line"
+        fresh=$line
+        line=$(load_once "embedded (again)" "embedded:$data/graph.lbdb")
+        ;;
+      bolt)
+        if [ -z "${LEARNGRAPH_TEST_BOLT:-}" ]; then
+          scripts/arcadedb.sh start >/dev/null
+          trap 'scripts/arcadedb.sh stop' EXIT
+          # shellcheck source=/dev/null
+          source "$(cat "${LEARNGRAPH_CACHE:-$HOME/.cache/learngraph}/arcadedb.state")/env"
+        fi
+        fresh_db() {
+          curl -s -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"drop database $1\"}" >/dev/null || true
+          curl -sf -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"create database $1\"}" >/dev/null
+        }
+        fresh_db bench_one
+        export NEO4J_DATABASE=bench_one
+        line=$(LEARNGRAPH_TARGET__BOLT__WRITERS=1 load_once "bolt, 1 writer" "$LEARNGRAPH_TEST_BOLT")
+        echo "run $i: $line"
+        single=$(echo "$line" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "rows/s") print $i}')
+        fresh_db bench_par
+        export NEO4J_DATABASE=bench_par
+        line=$(load_once "bolt, 4 writers" "$LEARNGRAPH_TEST_BOLT")
+        fresh=$line
+        par=$(echo "$line" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "rows/s") print $i}')
+        line="$line  (ratio to 1 writer: $(echo "scale=2; $par / $single" | bc))"
+        ;;
+      *) echo "unknown target $target" >&2; exit 2 ;;
+    esac
+    echo "run $i: $line"
+    results+=("$(echo "${fresh:-$line}" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "rows/s") print $i}')")
+  done
+  median=$(printf '%s\n' "${results[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  echo "median: $target $median rows/s"
 done
-median=$(printf '%s\n' "${results[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-echo "median: import-dir $median rows/s"

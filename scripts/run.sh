@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The main job: builds learngraph and loads a learner export into the default target.
+# The main job: installs what is missing (Debian packages, LadybugDB's library, built once), builds
+# learngraph and loads a learner export into the default target, the embedded database
+# ./learngraph.lbdb; `learngraph query --preset list` then shows what to ask it.
 # Usage: scripts/run.sh [EXPORT.csv ...]
 # Without an export, it generates the 1.7M-row sample once (data/learners.csv, seed 42).
 set -euo pipefail
@@ -9,6 +11,8 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "learngraph needs the Rust toolchain (cargo, Rust 1.85 or newer); install it with rustup." >&2
   exit 1
 fi
+# shellcheck source=scripts/setup.sh
+source scripts/setup.sh
 cargo build --release --quiet -p learngraph
 target_dir=$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')

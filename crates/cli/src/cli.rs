@@ -49,6 +49,7 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Load an export into a target.
     #[command(after_help = "Examples:\n  \
+        learngraph load learners.csv                       (embedded database ./learngraph.lbdb)\n  \
         learngraph load learners.csv --target import-dir:graph-import\n  \
         learngraph load part1.csv part2.csv --config learngraph.toml --set pipeline.workers=4\n\n\
         Exit codes: 0 clean, 3 finished with quarantined rows, 2 usage or settings error, 1 failed.")]
@@ -60,6 +61,15 @@ pub enum Command {
         Exit codes: 0 a load would pass the geography checks, 3 it would stop (strict mode or \
         coverage), 1 the export cannot be read.")]
     Validate(ValidateArgs),
+    /// Ask a loaded graph a question: Cypher, or a built-in question (--preset), on the embedded
+    /// database or a Bolt server. Results print as a table, JSON or CSV.
+    #[command(after_help = "Examples:\n  \
+        learngraph query 'MATCH (l:Learner) RETURN count(*) AS learners'\n  \
+        learngraph query --preset learners-by-region\n  \
+        learngraph query --preset learners-near-city --param city=Nairobi --param km=100\n  \
+        learngraph query --preset learner --param id=L0000042 --format json\n  \
+        learngraph query --preset list")]
+    Query(QueryArgs),
     /// Resolve country and city names the way a load does.
     Geo {
         /// What to do.
@@ -147,6 +157,43 @@ pub struct LoadArgs {
     pub settings: SettingsArgs,
 }
 
+/// Arguments of `query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// A read-only Cypher statement; parameters as $name, given with --param.
+    #[arg(required_unless_present = "preset", conflicts_with = "preset")]
+    pub cypher: Option<String>,
+    /// A built-in question by name; `list` shows them all.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// A parameter, NAME=VALUE (repeatable); VALUE is read as JSON when it parses, else as text.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// The target to query (default: the settings' target, ./learngraph.lbdb unless changed).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Database on a Bolt server (default: the server's; NEO4J_DATABASE also sets it).
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Settings file (TOML).
+    #[arg(long, env = "LEARNGRAPH_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// How query results print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON object: columns and rows.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
 /// Arguments of `validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -167,9 +214,14 @@ pub struct SettingsArgs {
     /// Settings file (TOML).
     #[arg(long, env = "LEARNGRAPH_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Where the graph goes: import-dir:DIR.
+    /// Where the graph goes: embedded:DIR (the default, ./learngraph.lbdb), bolt://HOST:PORT
+    /// (also neo4j://, bolt+s://, neo4j+s://; user and password from NEO4J_USERNAME and
+    /// NEO4J_PASSWORD), or import-dir:DIR.
     #[arg(long)]
     pub target: Option<String>,
+    /// Database on a Bolt server (default: the server's; NEO4J_DATABASE also sets it).
+    #[arg(long)]
+    pub database: Option<String>,
     /// Transform worker threads (0: one per core).
     #[arg(long)]
     pub workers: Option<usize>,

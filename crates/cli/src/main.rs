@@ -6,6 +6,7 @@
 
 mod cli;
 mod geo;
+mod query;
 mod target;
 
 use std::path::{Path, PathBuf};
@@ -113,6 +114,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Load(args) => load(args, cli.quiet),
         Command::Validate(args) => validate(args),
+        Command::Query(args) => {
+            let mut overrides = neo4j_env_overrides();
+            if let Some(d) = &args.database {
+                overrides.push(format!("target.bolt.database={}", toml_string(d)));
+            }
+            let settings = Settings::load(args.config.as_deref(), std::env::vars(), &overrides)
+                .map_err(|e| UsageError(e.into()))?;
+            let target = args.target.clone().unwrap_or(settings.target.uri.clone());
+            query::run(&args, &target, &settings.target.bolt)
+        }
         Command::Geo {
             command: GeoCommand::Resolve(args),
         } => geo::resolve(&args),
@@ -138,8 +149,27 @@ fn manifest_path(out: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Neo4j's own variables for user and database, as settings overrides: above the settings file
+/// and `LEARNGRAPH_*` variables, below flags.
+fn neo4j_env_overrides() -> Vec<String> {
+    [
+        ("NEO4J_USERNAME", "target.bolt.user"),
+        ("NEO4J_DATABASE", "target.bolt.database"),
+    ]
+    .iter()
+    .filter_map(|(var, key)| {
+        let value = std::env::var(var).ok().filter(|v| !v.is_empty())?;
+        Some(format!("{key}={}", toml_string(&value)))
+    })
+    .collect()
+}
+
 fn settings(args: &SettingsArgs) -> anyhow::Result<Settings> {
-    let mut overrides = args.set.clone();
+    let mut overrides = neo4j_env_overrides();
+    overrides.extend(args.set.iter().cloned());
+    if let Some(d) = &args.database {
+        overrides.push(format!("target.bolt.database={}", toml_string(d)));
+    }
     if let Some(t) = &args.target {
         overrides.push(format!("target.uri={}", toml_string(t)));
     }
@@ -163,7 +193,9 @@ fn toml_string(s: &str) -> String {
 fn load(args: LoadArgs, quiet: bool) -> anyhow::Result<u8> {
     let settings = settings(&args.settings)?;
     let target = Target::parse(&settings.target.uri).map_err(|e| UsageError(e.into()))?;
-    let mut sink = target.sink(settings.target.geo_relationships);
+    let mut sink = target
+        .sink(&settings.target)
+        .map_err(|e| UsageError(e.into()))?;
     let report = learngraph_pipeline::run(
         RunInput {
             inputs: args.inputs,

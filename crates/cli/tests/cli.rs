@@ -187,3 +187,45 @@ fn a_semicolon_file_names_the_delimiter_to_set() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn an_unreachable_server_fails_fast_naming_the_uri_and_the_setting() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = write(tmp.path(), "ok.csv", &format!("{HEADER}\nL1,Ann,a@b.org,F,1990-01-02,Kenya,Nairobi,Kenya,BSc,CS,Employed,Python,hi,[],2023-01-01,2023-02-01,50\n"));
+    // Port 9 (discard) on loopback: nothing listens there, so the connection is refused at once.
+    learngraph()
+        .arg("load")
+        .arg(&input)
+        .args([
+            "--target",
+            "bolt://127.0.0.1:9",
+            "--set",
+            "target.bolt.server_wait_s=0",
+        ])
+        .arg("--report-dir")
+        .arg(tmp.path().join("run"))
+        .env("NEO4J_PASSWORD", "not-a-real-one")
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("bolt://127.0.0.1:9"))
+        .stderr(predicate::str::contains("target.uri"))
+        .stderr(predicate::str::contains("not-a-real-one").not());
+}
+
+#[test]
+fn querying_a_database_that_was_never_loaded_says_how_to_load_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("none.lbdb");
+    learngraph()
+        .args(["query", "--preset", "learners-by-region", "--target"])
+        .arg(format!("embedded:{}", db.display()))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("load an export first"));
+    learngraph()
+        .args(["query", "--preset", "no-such-question"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("learners-by-region"));
+}

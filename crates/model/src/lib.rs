@@ -8,8 +8,12 @@
 //! - [`graph`]: nodes and relationships of the model in `graph-model.md`.
 //! - [`schema`]: labels, relationship types and property names as checked identifiers.
 //! - [`sink`]: the [`GraphSink`] trait and the batches it is given.
+//! - [`query`]: the [`GraphQuery`] trait and the result [`Table`] of read queries.
+//! - [`presets`]: the built-in questions, the same Cypher on every queryable target.
 
 pub mod graph;
+pub mod presets;
+pub mod query;
 pub mod schema;
 pub mod sink;
 pub mod value;
@@ -18,5 +22,6 @@ pub use graph::{
     City, Cohort, Country, Dimensions, EducationLevel, EmploymentStatus, Enrollment,
     EnrollmentStatus, Gender, Key, Learner, Program, Skill,
 };
-pub use sink::{GraphSink, LearnerBatch, SinkError, WriteSummary};
+pub use query::{GraphQuery, Param, QueryError, Table};
+pub use sink::{GraphSink, LearnerBatch, SinkError, TargetRejected, WriteSummary};
 pub use value::{Date, DateTime};

@@ -36,6 +36,10 @@ pub struct WriteSummary {
     pub relationships: BTreeMap<String, u64>,
     /// Files the sink produced, if any.
     pub files: Vec<PathBuf>,
+    /// Learners already in the target with the same `content_hash`, so not written again.
+    pub learners_unchanged: u64,
+    /// Learners already in the target with another `content_hash`, replaced (counted in `nodes`).
+    pub learners_updated: u64,
 }
 
 impl WriteSummary {
@@ -72,6 +76,18 @@ pub enum SinkError {
     },
 }
 
+/// A learner whose row the target refused (a constraint, a value it cannot store): the pipeline
+/// quarantines it with the target's message instead of counting it as loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetRejected {
+    /// Key of the learner.
+    pub learner_id: String,
+    /// Line of the export where its row starts.
+    pub source_row: u64,
+    /// The target's message.
+    pub message: String,
+}
+
 /// A destination for the learner graph. See the module documentation for the calling protocol.
 pub trait GraphSink: Send {
     /// Prepares the target before any batch.
@@ -85,4 +101,9 @@ pub trait GraphSink: Send {
 
     /// The target's name for messages and reports (never with credentials).
     fn describe(&self) -> String;
+
+    /// Learners the target refused since the last call (see [`TargetRejected`]).
+    fn take_rejected(&mut self) -> Vec<TargetRejected> {
+        Vec::new()
+    }
 }

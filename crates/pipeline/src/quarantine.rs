@@ -1,7 +1,9 @@
 //! The quarantine: one JSON line per rejected row, with file, line, reason and the raw bytes.
 //!
 //! `raw` holds the row as text; when the row is not valid UTF-8, `raw` is a lossy rendering and
-//! `raw_base64` holds the exact bytes, so that nothing is lost.
+//! `raw_base64` holds the exact bytes, so that nothing is lost. A learner the target refused
+//! (reason `target_rejected`) has its key in `learner_id` and the target's message; its row was
+//! valid, and the export holds it at `line`.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -10,6 +12,9 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use learngraph_source::RejectedRow;
 use serde::Serialize;
+
+/// Reason code of a learner the target refused.
+pub const TARGET_REJECTED: &str = "target_rejected";
 
 /// Writes `quarantine.jsonl`.
 pub struct Quarantine {
@@ -27,6 +32,8 @@ struct Entry<'a> {
     raw: std::borrow::Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     raw_base64: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    learner_id: Option<&'a str>,
 }
 
 impl Quarantine {
@@ -55,6 +62,28 @@ impl Quarantine {
             raw: String::from_utf8_lossy(&row.raw),
             raw_base64: (!exact)
                 .then(|| base64::engine::general_purpose::STANDARD.encode(&row.raw)),
+            learner_id: None,
+        };
+        serde_json::to_writer(&mut self.w, &entry)?;
+        self.w.write_all(b"\n")?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Appends a learner the target refused.
+    pub fn write_refused(
+        &mut self,
+        file: &Path,
+        refused: &learngraph_model::TargetRejected,
+    ) -> std::io::Result<()> {
+        let entry = Entry {
+            file,
+            line: refused.source_row,
+            reason: TARGET_REJECTED,
+            message: refused.message.clone(),
+            raw: std::borrow::Cow::Borrowed(""),
+            raw_base64: None,
+            learner_id: Some(&refused.learner_id),
         };
         serde_json::to_writer(&mut self.w, &entry)?;
         self.w.write_all(b"\n")?;

@@ -1,7 +1,7 @@
 //! The orchestration of one run: prescan, then reader, workers and collector at the same time.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -277,8 +277,11 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
         Ok(collected)
     });
     bar.finish();
-    let c = outcome?;
+    let mut c = outcome?;
     let graph = sink.finish()?;
+    if let Some(last) = index.paths().last() {
+        c.quarantine_refused(sink, &mut quarantine, Path::new(last))?;
+    }
     let load_s = load_started.elapsed().as_secs_f64();
     let (quarantine_path, quarantined) =
         quarantine
@@ -480,6 +483,33 @@ struct Collected {
     unmapped: Vec<String>,
 }
 
+impl Collected {
+    /// Moves the learners the sink refused from loaded to quarantined. They are attributed to
+    /// `file`, the file being read when the sink reported them.
+    fn quarantine_refused(
+        &mut self,
+        sink: &mut dyn GraphSink,
+        quarantine: &mut Quarantine,
+        file: &Path,
+    ) -> Result<(), PipelineError> {
+        for refused in sink.take_rejected() {
+            quarantine
+                .write_refused(file, &refused)
+                .map_err(|source| PipelineError::Output {
+                    path: quarantine.path().to_path_buf(),
+                    source,
+                })?;
+            self.loaded -= 1;
+            *self
+                .quarantined_by_reason
+                .entry(crate::quarantine::TARGET_REJECTED)
+                .or_default() += 1;
+            tracing::warn!(line = refused.source_row, "RowRefusedByTarget");
+        }
+        Ok(())
+    }
+}
+
 /// Puts batches back in order, de-duplicates dimensions, writes the quarantine and the sink.
 fn collect_stage(
     input: &Receiver<Transformed>,
@@ -555,6 +585,7 @@ fn collect_stage(
             let t = Instant::now();
             sink.write(&out)?;
             c.write_busy += t.elapsed();
+            c.quarantine_refused(sink, quarantine, &paths[file])?;
             tracing::trace!(
                 seq = out.seq,
                 learners = out.learners.len(),

@@ -50,17 +50,75 @@ impl Default for PipelineConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TargetConfig {
-    /// `import-dir:DIR` (more targets follow).
+    /// `embedded:DIR` (LadybugDB), `bolt://HOST:PORT` (and `neo4j://`, `bolt+s://`, `neo4j+s://`),
+    /// or `import-dir:DIR` (neo4j-admin import files).
     pub uri: String,
     /// Also write `LIVES_IN`, `RESIDES_IN` and `FROM_COUNTRY` (off in the hybrid model).
     pub geo_relationships: bool,
+    /// The embedded database.
+    pub embedded: EmbeddedConfig,
+    /// A Bolt server.
+    pub bolt: BoltSettings,
 }
 
 impl Default for TargetConfig {
     fn default() -> Self {
         TargetConfig {
-            uri: "import-dir:learngraph-import".into(),
+            uri: "embedded:learngraph.lbdb".into(),
             geo_relationships: false,
+            embedded: EmbeddedConfig::default(),
+            bolt: BoltSettings::default(),
+        }
+    }
+}
+
+/// Settings of a Bolt target. The password is never a setting: it comes from `NEO4J_PASSWORD` or
+/// from `password_file`, so that it cannot end up in a settings file, `config print` or a report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BoltSettings {
+    /// User name; `NEO4J_USERNAME` overrides it.
+    pub user: String,
+    /// A file whose first line is the password, when `NEO4J_PASSWORD` is not set.
+    pub password_file: Option<PathBuf>,
+    /// Database name; `NEO4J_DATABASE` and `--database` override it. Empty: the server's default.
+    pub database: String,
+    /// Parallel writers.
+    pub writers: usize,
+    /// Learners per statement.
+    pub batch_rows: usize,
+    /// Retries of a statement after a transient error (deadlock, leader switch).
+    pub max_retries: u32,
+    /// Seconds to wait for a server that went away before failing the run.
+    pub server_wait_s: u64,
+}
+
+impl Default for BoltSettings {
+    fn default() -> Self {
+        BoltSettings {
+            user: "neo4j".into(),
+            password_file: None,
+            database: String::new(),
+            writers: 4,
+            batch_rows: 5000,
+            max_retries: 8,
+            server_wait_s: 120,
+        }
+    }
+}
+
+/// Settings of the embedded database.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmbeddedConfig {
+    /// Memory LadybugDB may use for its page cache, in MiB.
+    pub buffer_pool_mib: u64,
+}
+
+impl Default for EmbeddedConfig {
+    fn default() -> Self {
+        EmbeddedConfig {
+            buffer_pool_mib: 2048,
         }
     }
 }

@@ -1,4 +1,6 @@
 //! RFC 4180 field writing into a reusable row buffer, and the typed header syntax of neo4j-admin.
+//!
+//! [`RowBuf`] is public because the embedded target stages its bulk-load files with it too.
 
 use learngraph_model::schema::{Ident, PropType, Property};
 use learngraph_model::{Date, DateTime};
@@ -14,12 +16,14 @@ fn needs_quotes(b: &[u8]) -> bool {
 
 /// A row under construction; reused for every row of a file.
 #[derive(Default)]
-pub(crate) struct RowBuf {
+pub struct RowBuf {
+    /// The bytes of the rows written since the last [`RowBuf::clear`].
     pub buf: Vec<u8>,
     fields: usize,
 }
 
 impl RowBuf {
+    /// Empties the buffer for the next row.
     pub fn clear(&mut self) {
         self.buf.clear();
         self.fields = 0;
@@ -51,11 +55,12 @@ impl RowBuf {
         self.buf.push(b'"');
     }
 
-    /// An empty field: neo4j-admin sets no property for it.
+    /// An empty field: the loaders set no property (a null) for it.
     pub fn null(&mut self) {
         self.sep();
     }
 
+    /// A text field, or null.
     pub fn opt_str(&mut self, s: Option<&str>) {
         match s {
             Some(s) => self.str(s),
@@ -81,6 +86,7 @@ impl RowBuf {
         }
     }
 
+    /// An ISO 8601 date, or null.
     pub fn opt_date(&mut self, d: Option<Date>) {
         self.sep();
         if let Some(d) = d {
@@ -88,6 +94,7 @@ impl RowBuf {
         }
     }
 
+    /// An ISO 8601 UTC instant (`…Z`), or null.
     pub fn opt_datetime(&mut self, t: Option<DateTime>) {
         self.sep();
         if let Some(t) = t {
@@ -119,6 +126,55 @@ impl RowBuf {
         }
     }
 
+    /// A list in LadybugDB's literal syntax, `[a,b]`, as one CSV field. An item that holds a list
+    /// delimiter, a bracket, a quote or a backslash, or that has space at an end, is double-quoted
+    /// inside the list with `\\` and `\"` escapes; then the CSV field quotes the whole.
+    pub fn bracket_list<S: AsRef<str>>(&mut self, items: &[S]) {
+        self.sep();
+        let start = self.buf.len();
+        self.buf.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            let s = item.as_ref();
+            let special = s.is_empty()
+                || s.starts_with(' ')
+                || s.ends_with(' ')
+                || s.bytes().any(|c| {
+                    matches!(
+                        c,
+                        b',' | b'[' | b']' | b'{' | b'}' | b'"' | b'\\' | b'\'' | b'\n' | b'\r'
+                    )
+                });
+            if special {
+                self.buf.push(b'"');
+                for &c in s.as_bytes() {
+                    if c == b'"' || c == b'\\' {
+                        self.buf.push(b'\\');
+                    }
+                    self.buf.push(c);
+                }
+                self.buf.push(b'"');
+            } else {
+                self.buf.extend_from_slice(s.as_bytes());
+            }
+        }
+        self.buf.push(b']');
+        if needs_quotes(&self.buf[start..]) {
+            let inner = self.buf.split_off(start);
+            self.buf.push(b'"');
+            let mut rest = &inner[..];
+            while let Some(j) = memchr::memchr(b'"', rest) {
+                self.buf.extend_from_slice(&rest[..=j]);
+                self.buf.push(b'"');
+                rest = &rest[j + 1..];
+            }
+            self.buf.extend_from_slice(rest);
+            self.buf.push(b'"');
+        }
+    }
+
     /// A `u64` as 16 lowercase hex digits.
     pub fn hex64(&mut self, v: u64) {
         self.sep();
@@ -128,6 +184,7 @@ impl RowBuf {
         }
     }
 
+    /// Ends the row with a line feed.
     pub fn end(&mut self) {
         self.buf.push(b'\n');
     }

@@ -14,7 +14,7 @@
 //! | `in_program.csv`, `in_country.csv` | `IN_PROGRAM`, `IN_COUNTRY` |
 //! | `lives_in.csv`, `resides_in.csv`, `from_country.csv` | only with geo relationships on |
 
-mod csv_out;
+pub mod csv_out;
 mod sink;
 
 pub use sink::{ImportDirConfig, ImportDirSink};

@@ -1,0 +1,201 @@
+//! One statement against the server, made robust: transient errors are retried with exponential
+//! backoff and jitter, a server that went away is waited for (bounded), and rows the server
+//! refuses are isolated by splitting the batch until each refused row stands alone.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use neo4rs::{query, BoltList, BoltType, Graph};
+
+use crate::plan::{Owner, Rows};
+
+/// How a failed statement is handled.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// Worth another try as it is: deadlock, leader switch, concurrent update.
+    Transient(String),
+    /// The server cannot be reached; wait for it.
+    Unavailable(String),
+    /// The statement is refused for its data (constraint, bad value): split to find the rows.
+    Refused(String),
+    /// Nothing will make it work: credentials, missing database, syntax.
+    Fatal(String),
+}
+
+/// Sorts a client error into a [`Failure`].
+pub fn classify(e: &neo4rs::Error) -> Failure {
+    use neo4rs::Error as E;
+    match e {
+        E::Neo4j(n) => {
+            let code = n.code();
+            let text = format!("{code}: {}", n.message());
+            if code.contains("TransientError")
+                || code.contains("DeadlockDetected")
+                || n.message().contains("ConcurrentModification")
+            {
+                Failure::Transient(text)
+            } else if code.contains("Security")
+                || code.contains("DatabaseNotFound")
+                || code.contains("Statement.SyntaxError")
+                || code.contains("Statement.ParameterMissing")
+            {
+                Failure::Fatal(text)
+            } else {
+                Failure::Refused(text)
+            }
+        }
+        E::AuthenticationError(m) => Failure::Fatal(format!("authentication failed: {m}")),
+        E::IOError { .. } | E::ConnectionError => Failure::Unavailable(e.to_string()),
+        E::UnexpectedMessage(m) if m.contains("FAILURE") => Failure::Refused(m.clone()),
+        other => {
+            let text = other.to_string();
+            // The pool reports a lost or refused connection in its own words.
+            if text.contains("onnection") || text.contains("pool") || text.contains("timed out") {
+                Failure::Unavailable(text)
+            } else {
+                Failure::Fatal(text)
+            }
+        }
+    }
+}
+
+/// Retry policy.
+#[derive(Clone, Copy, Debug)]
+pub struct Retry {
+    /// Attempts after a transient error.
+    pub max_retries: u32,
+    /// How long an unreachable server is waited for.
+    pub server_wait: Duration,
+}
+
+/// A row the server refused, with its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Whose row it was.
+    pub owner: Owner,
+    /// The server's message.
+    pub message: String,
+}
+
+/// Counters of what the retries did, for the report.
+#[derive(Debug, Default)]
+pub struct RetryStats {
+    /// Transient errors retried.
+    pub transient: AtomicU64,
+    /// Retries while the server was unreachable.
+    pub unavailable: AtomicU64,
+    /// Statements split to isolate refused rows.
+    pub splits: AtomicU64,
+}
+
+static JITTER: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
+
+/// A pseudo-random fraction in [0.5, 1.5) (xorshift; quality does not matter, spread does).
+fn jitter() -> f64 {
+    let mut x = JITTER.load(Ordering::Relaxed);
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    JITTER.store(x, Ordering::Relaxed);
+    0.5 + (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Runs `statement` with `$rows` bound to `rows`, retrying as the policy says.
+pub async fn run(
+    graph: &Graph,
+    statement: &str,
+    rows: &[BoltType],
+    retry: Retry,
+    stats: &RetryStats,
+) -> Result<(), Failure> {
+    let mut attempt = 0u32;
+    let mut unavailable_since: Option<Instant> = None;
+    loop {
+        let q = query(statement).param("rows", BoltType::List(BoltList::from(rows.to_vec())));
+        let failure = match graph.run(q).await {
+            Ok(()) => return Ok(()),
+            Err(e) => classify(&e),
+        };
+        let delay = match &failure {
+            Failure::Transient(message) => {
+                attempt += 1;
+                if attempt > retry.max_retries {
+                    return Err(Failure::Fatal(format!(
+                        "still failing after {} retries: {message}",
+                        retry.max_retries
+                    )));
+                }
+                stats.transient.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(attempt, message = %message, "RetryScheduled");
+                Duration::from_millis(50 << attempt.min(8))
+            }
+            Failure::Unavailable(message) => {
+                let since = *unavailable_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > retry.server_wait {
+                    return Err(Failure::Unavailable(format!(
+                        "the server has been unreachable for {} s: {message}",
+                        retry.server_wait.as_secs()
+                    )));
+                }
+                stats.unavailable.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(message = %message, "ServerUnavailable");
+                Duration::from_millis(500)
+            }
+            Failure::Refused(_) | Failure::Fatal(_) => return Err(failure),
+        };
+        tokio::time::sleep(delay.mul_f64(jitter())).await;
+    }
+}
+
+/// Runs `statement` over `rows`; when the server refuses the batch for its data, halves it until
+/// the refused rows stand alone, and returns them with the server's message. The other rows load.
+pub async fn run_isolating(
+    graph: &Graph,
+    statement: &str,
+    rows: Rows,
+    retry: Retry,
+    stats: &RetryStats,
+) -> Result<Vec<Refusal>, Failure> {
+    let mut refused = Vec::new();
+    let mut stack = vec![rows];
+    while let Some(part) = stack.pop() {
+        match run(graph, statement, &part.rows, retry, stats).await {
+            Ok(()) => {}
+            Err(Failure::Refused(message)) => {
+                if part.len() == 1 {
+                    refused.extend(part.owners.into_iter().map(|owner| Refusal {
+                        owner,
+                        message: message.clone(),
+                    }));
+                    continue;
+                }
+                stats.splits.fetch_add(1, Ordering::Relaxed);
+                let Rows {
+                    mut rows,
+                    mut owners,
+                } = part;
+                let half = rows.len() / 2;
+                stack.push(Rows {
+                    rows: rows.split_off(half),
+                    owners: owners.split_off(half),
+                });
+                stack.push(Rows { rows, owners });
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(refused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_spreads_within_bounds() {
+        let xs: Vec<f64> = (0..1000).map(|_| jitter()).collect();
+        assert!(xs.iter().all(|x| (0.5..1.5).contains(x)));
+        let low = xs.iter().filter(|x| **x < 1.0).count();
+        assert!((300..700).contains(&low), "{low}");
+    }
+}

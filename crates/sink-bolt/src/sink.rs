@@ -1,0 +1,428 @@
+//! The [`BoltSink`]: windows of learners written by parallel writers, hubs arranged so that the
+//! writers never meet (see [`crate::plan`]).
+//!
+//! A window is `writers × batch_rows` learners. Writing it takes three steps, each finished before
+//! the next starts: the dimension nodes first seen in it (one writer: they are few), the learner
+//! nodes (one batch per writer: distinct learners never conflict), then the relationships in
+//! `writers` rounds. The pipeline's thread waits while a window is written; the bounded queues
+//! before it hold the transform back, so memory stays flat.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use learngraph_model::schema::{label, schema_statements, Ident};
+use learngraph_model::{GraphSink, LearnerBatch, SinkError, TargetRejected, WriteSummary};
+use neo4rs::{query, ConfigBuilder, Graph};
+
+use crate::client::{run_isolating, Failure, Refusal, Retry, RetryStats};
+use crate::config::BoltConfig;
+use crate::plan::{Grid, Owner, Rows};
+use crate::statements::{
+    self as st, key, merge_nodes, merge_rels, RelKind, DIMENSION_RELS, LEARNER_RELS,
+};
+
+/// Loads the learner graph into a Bolt server.
+pub struct BoltSink {
+    config: BoltConfig,
+    runtime: Option<tokio::runtime::Runtime>,
+    graph: Option<Graph>,
+    stats: Arc<RetryStats>,
+    /// Dimension node rows of the current window, by label, and `IN_PROGRAM` / `IN_COUNTRY` rows.
+    dimensions: Vec<(Ident, Ident, Rows)>,
+    dimension_rels: [Rows; 2],
+    learners: Rows,
+    grid: Grid,
+    rejected: Vec<TargetRejected>,
+    /// Learners refused in the whole run, not counted as written.
+    refused_learners: u64,
+    summary: WriteSummary,
+}
+
+impl BoltSink {
+    /// A sink for `config`; nothing is contacted until [`GraphSink::open`].
+    pub fn new(config: BoltConfig) -> BoltSink {
+        let grid = Grid::new(config.writers, &LEARNER_RELS);
+        let dimensions = [
+            (label::SKILL, key::NAME),
+            (label::PROGRAM, key::NAME),
+            (label::COHORT, key::ID),
+            (label::COUNTRY, key::CODE),
+            (label::CITY, key::ID),
+        ]
+        .into_iter()
+        .map(|(l, k)| (l, k, Rows::default()))
+        .collect();
+        BoltSink {
+            config,
+            runtime: None,
+            graph: None,
+            stats: Arc::new(RetryStats::default()),
+            dimensions,
+            dimension_rels: [Rows::default(), Rows::default()],
+            learners: Rows::default(),
+            grid,
+            rejected: Vec::new(),
+            refused_learners: 0,
+            summary: WriteSummary::default(),
+        }
+    }
+
+    fn error(&self, message: impl std::fmt::Display) -> SinkError {
+        SinkError::Target {
+            target: self.describe(),
+            message: message.to_string(),
+        }
+    }
+
+    fn retry(&self) -> Retry {
+        Retry {
+            max_retries: self.config.max_retries,
+            server_wait: self.config.server_wait,
+        }
+    }
+
+    /// Connects and checks that the server answers and accepts the credentials; the message says
+    /// what to change.
+    pub async fn connect_for(config: &BoltConfig) -> Result<Graph, String> {
+        Self::connect(config)
+            .await
+            .map_err(|f| explain_connect(config, f))
+    }
+
+    async fn connect(config: &BoltConfig) -> Result<Graph, Failure> {
+        let mut builder = ConfigBuilder::default()
+            .uri(config.target.uri.as_str())
+            .user(config.user.as_str())
+            .password(config.password.0.as_str())
+            .max_connections(config.writers + 1)
+            .fetch_size(1000);
+        if let Some(db) = &config.database {
+            builder = builder.db(db.as_str());
+        }
+        let neo_config = builder
+            .build()
+            .map_err(|e| Failure::Fatal(format!("invalid connection settings: {e}")))?;
+        let probe = async {
+            let graph = Graph::connect(neo_config)
+                .await
+                .map_err(|e| crate::client::classify(&e))?;
+            graph
+                .run(query("RETURN 1"))
+                .await
+                .map_err(|e| crate::client::classify(&e))?;
+            Ok::<Graph, Failure>(graph)
+        };
+        match tokio::time::timeout(Duration::from_secs(15), probe).await {
+            Ok(result) => result,
+            Err(_) => Err(Failure::Unavailable("no answer within 15 s".to_string())),
+        }
+    }
+
+    /// Writes the window: dimensions, learners, relationships; keeps the refused learners.
+    fn flush(&mut self) -> Result<(), SinkError> {
+        if self.learners.is_empty() && self.dimensions.iter().all(|d| d.2.is_empty()) {
+            return Ok(());
+        }
+        let graph = self
+            .graph
+            .clone()
+            .ok_or_else(|| self.error("write before open"))?;
+        let retry = self.retry();
+        let stats = Arc::clone(&self.stats);
+        let batch_rows = self.config.batch_rows.max(1);
+        let writers = self.config.writers.max(1);
+
+        let dimensions: Vec<(String, Rows)> = self
+            .dimensions
+            .iter_mut()
+            .filter(|d| !d.2.is_empty())
+            .map(|(l, k, rows)| (merge_nodes(*l, *k), std::mem::take(rows)))
+            .collect();
+        let dimension_rels: Vec<(String, Rows)> = DIMENSION_RELS
+            .iter()
+            .zip(self.dimension_rels.iter_mut())
+            .filter(|(_, rows)| !rows.is_empty())
+            .map(|(kind, rows)| (rel_statement(kind), std::mem::take(rows)))
+            .collect();
+        let learners = std::mem::take(&mut self.learners);
+        let rounds = self.grid.take_rounds();
+        let learner_statement = merge_nodes(label::LEARNER, key::LEARNER);
+
+        let runtime = self
+            .runtime
+            .as_ref()
+            .ok_or_else(|| self.error("write before open"))?;
+        let outcome: Result<Vec<Refusal>, Failure> = runtime.block_on(async {
+            let mut refused = Vec::new();
+            for (statement, rows) in dimensions.into_iter().chain(dimension_rels) {
+                for part in chunks(rows, batch_rows) {
+                    refused.extend(run_isolating(&graph, &statement, part, retry, &stats).await?);
+                }
+            }
+            // Learner nodes: one batch per writer at a time.
+            let mut tasks = tokio::task::JoinSet::new();
+            for part in split_even(learners, writers, batch_rows) {
+                let (graph, statement, stats) =
+                    (graph.clone(), learner_statement.clone(), Arc::clone(&stats));
+                tasks.spawn(async move {
+                    let mut refused = Vec::new();
+                    for part in part {
+                        refused
+                            .extend(run_isolating(&graph, &statement, part, retry, &stats).await?);
+                    }
+                    Ok::<_, Failure>(refused)
+                });
+            }
+            while let Some(done) = tasks.join_next().await {
+                refused.extend(done.map_err(|e| Failure::Fatal(e.to_string()))??);
+            }
+            // Relationships: k rounds of k writers on disjoint learner and hub groups.
+            for round in rounds {
+                let mut tasks = tokio::task::JoinSet::new();
+                for work in round {
+                    let (graph, stats) = (graph.clone(), Arc::clone(&stats));
+                    tasks.spawn(async move {
+                        let mut refused = Vec::new();
+                        for (kind, rows) in work {
+                            let statement = rel_statement(&kind);
+                            for part in chunks(rows, batch_rows) {
+                                refused.extend(
+                                    run_isolating(&graph, &statement, part, retry, &stats).await?,
+                                );
+                            }
+                        }
+                        Ok::<_, Failure>(refused)
+                    });
+                }
+                while let Some(done) = tasks.join_next().await {
+                    refused.extend(done.map_err(|e| Failure::Fatal(e.to_string()))??);
+                }
+            }
+            Ok(refused)
+        });
+        let refused = outcome.map_err(|f| self.error(describe_failure(&f)))?;
+        for r in refused {
+            tracing::info!(line = r.owner.source_row, "RowRefusedByTarget");
+            if !self
+                .rejected
+                .iter()
+                .any(|x| x.learner_id == r.owner.learner_id)
+            {
+                self.refused_learners += 1;
+                self.rejected.push(TargetRejected {
+                    learner_id: r.owner.learner_id,
+                    source_row: r.owner.source_row,
+                    message: r.message,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn stage(&mut self, batch: &LearnerBatch) {
+        let d = &batch.dimensions;
+        let none = || Owner {
+            learner_id: String::new(),
+            source_row: 0,
+        };
+        let dims = &mut self.dimensions;
+        for s in &d.skills {
+            dims[0].2.push(st::skill_row(s), none());
+        }
+        for p in &d.programs {
+            dims[1].2.push(st::program_row(p), none());
+        }
+        for c in &d.cohorts {
+            dims[2].2.push(st::cohort_row(c), none());
+            if let Some(p) = &c.program {
+                self.dimension_rels[0].push(st::rel_row(&c.id, p, None), none());
+            }
+        }
+        for c in &d.countries {
+            dims[3].2.push(st::country_row(c), none());
+        }
+        for c in &d.cities {
+            dims[4].2.push(st::city_row(c), none());
+            self.dimension_rels[1].push(st::rel_row(&c.id, &c.country_code, None), none());
+        }
+        self.summary.add_nodes(label::SKILL, d.skills.len() as u64);
+        self.summary
+            .add_nodes(label::PROGRAM, d.programs.len() as u64);
+        self.summary
+            .add_nodes(label::COHORT, d.cohorts.len() as u64);
+        self.summary
+            .add_nodes(label::COUNTRY, d.countries.len() as u64);
+        self.summary.add_nodes(label::CITY, d.cities.len() as u64);
+        self.summary.add_relationships(
+            DIMENSION_RELS[0].ty,
+            d.cohorts.iter().filter(|c| c.program.is_some()).count() as u64,
+        );
+        self.summary
+            .add_relationships(DIMENSION_RELS[1].ty, d.cities.len() as u64);
+
+        for l in &batch.learners {
+            let owner = || Owner {
+                learner_id: l.learner_id.clone(),
+                source_row: l.source_row,
+            };
+            self.learners.push(st::learner_row(l), owner());
+            for s in &l.skills {
+                self.grid.push(
+                    0,
+                    &l.learner_id,
+                    s,
+                    st::rel_row(&l.learner_id, s, None),
+                    owner(),
+                );
+            }
+            for e in &l.enrollments {
+                let row = st::rel_row(&l.learner_id, &e.cohort_id, Some(st::enrollment_props(e)));
+                self.grid.push(1, &l.learner_id, &e.cohort_id, row, owner());
+            }
+            self.summary
+                .add_relationships(LEARNER_RELS[0].ty, l.skills.len() as u64);
+            self.summary
+                .add_relationships(LEARNER_RELS[1].ty, l.enrollments.len() as u64);
+            if self.config.geo_relationships {
+                for (i, hub) in [
+                    (2, &l.city_of_residence_id),
+                    (3, &l.country_of_residence_code),
+                    (4, &l.country_of_origin_code),
+                ] {
+                    if let Some(hub) = hub {
+                        self.grid.push(
+                            i,
+                            &l.learner_id,
+                            hub,
+                            st::rel_row(&l.learner_id, hub, None),
+                            owner(),
+                        );
+                        self.summary.add_relationships(LEARNER_RELS[i].ty, 1);
+                    }
+                }
+            }
+        }
+        self.summary
+            .add_nodes(label::LEARNER, batch.learners.len() as u64);
+    }
+}
+
+fn rel_statement(kind: &RelKind) -> String {
+    merge_rels(kind.ty, kind.from, kind.to, kind.props)
+}
+
+/// Splits `rows` into statements of at most `size` rows.
+fn chunks(rows: Rows, size: usize) -> Vec<Rows> {
+    let Rows {
+        rows: mut r,
+        owners: mut o,
+    } = rows;
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let rest_r = r.split_off(r.len().min(size));
+        let rest_o = o.split_off(o.len().min(size));
+        out.push(Rows { rows: r, owners: o });
+        r = rest_r;
+        o = rest_o;
+    }
+    out
+}
+
+/// Deals `rows` out to `writers` lists of statements of at most `size` rows each.
+fn split_even(rows: Rows, writers: usize, size: usize) -> Vec<Vec<Rows>> {
+    let per_writer = rows.len().div_ceil(writers).max(1);
+    chunks(rows, per_writer)
+        .into_iter()
+        .map(|part| chunks(part, size))
+        .collect()
+}
+
+fn explain_connect(config: &BoltConfig, f: Failure) -> String {
+    match f {
+        Failure::Fatal(m) if m.contains("uthentication") || m.contains("Security") => format!(
+            "the server refused the credentials of user `{}` ({m}); set NEO4J_USERNAME and \
+             NEO4J_PASSWORD, or target.bolt.password_file",
+            config.user
+        ),
+        other => describe_failure(&other),
+    }
+}
+
+fn describe_failure(f: &Failure) -> String {
+    match f {
+        Failure::Transient(m) | Failure::Refused(m) | Failure::Fatal(m) => m.clone(),
+        Failure::Unavailable(m) => format!(
+            "cannot reach the server ({m}); check that it is running and that target.uri \
+             (--target) names its Bolt address"
+        ),
+    }
+}
+
+impl GraphSink for BoltSink {
+    fn open(&mut self) -> Result<(), SinkError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| self.error(format!("cannot start the I/O runtime: {e}")))?;
+        let graph = runtime
+            .block_on(Self::connect_for(&self.config))
+            .map_err(|m| self.error(m))?;
+        // Schema first: the unique constraints make every MERGE an index lookup.
+        for statement in schema_statements() {
+            runtime
+                .block_on(crate::client::run(
+                    &graph,
+                    &statement,
+                    &[],
+                    self.retry(),
+                    &self.stats,
+                ))
+                .map_err(|f| {
+                    self.error(format!(
+                        "cannot create the schema ({statement}): {}",
+                        describe_failure(&f)
+                    ))
+                })?;
+        }
+        self.graph = Some(graph);
+        self.runtime = Some(runtime);
+        Ok(())
+    }
+
+    fn write(&mut self, batch: &LearnerBatch) -> Result<(), SinkError> {
+        self.stage(batch);
+        if self.learners.len() >= self.config.writers.max(1) * self.config.batch_rows.max(1) {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<WriteSummary, SinkError> {
+        self.flush()?;
+        let s = &self.stats;
+        tracing::info!(
+            transient_retries = s.transient.load(Ordering::Relaxed),
+            unavailable_retries = s.unavailable.load(Ordering::Relaxed),
+            splits = s.splits.load(Ordering::Relaxed),
+            "BoltWritesFinished"
+        );
+        if let Some(n) = self.summary.nodes.get_mut(label::LEARNER.as_str()) {
+            *n -= self.refused_learners;
+        }
+        self.graph = None;
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_timeout(Duration::from_secs(5));
+        }
+        Ok(std::mem::take(&mut self.summary))
+    }
+
+    fn describe(&self) -> String {
+        self.config.target.uri.clone()
+    }
+
+    fn take_rejected(&mut self) -> Vec<TargetRejected> {
+        std::mem::take(&mut self.rejected)
+    }
+}

@@ -1,0 +1,296 @@
+//! The Cypher the Bolt sink sends, and the rows it sends with it.
+//!
+//! Every statement is `UNWIND $rows AS row …`: one round trip per batch, values only as
+//! parameters, labels and types from the model's checked identifiers. Writes are `MERGE` on the
+//! node keys (the unique constraints make them index lookups), so replaying a batch changes
+//! nothing, and `SET n = row` replaces a node's properties whole, so that a property that became
+//! null on a newer export is removed.
+
+use chrono::{NaiveDate, TimeZone};
+use learngraph_model::schema::{label, rel, Ident};
+use learngraph_model::{City, Cohort, Country, Date, DateTime, Learner, Program, Skill};
+use neo4rs::{BoltMap, BoltString, BoltType};
+
+/// `MERGE` a node by its key and replace its properties with the row.
+pub fn merge_nodes(label: Ident, key: Ident) -> String {
+    format!("UNWIND $rows AS row MERGE (n:{label} {{{key}: row.{key}}}) SET n = row")
+}
+
+/// `MERGE` a relationship between two existing nodes, found by key; `row.props`, when the type has
+/// properties, replaces the relationship's.
+pub fn merge_rels(ty: Ident, from: (Ident, Ident), to: (Ident, Ident), with_props: bool) -> String {
+    let set = if with_props { " SET r = row.props" } else { "" };
+    format!(
+        "UNWIND $rows AS row MATCH (a:{fl} {{{fk}: row.from}}) MATCH (b:{tl} {{{tk}: row.to}}) \
+         MERGE (a)-[r:{ty}]->(b){set}",
+        fl = from.0,
+        fk = from.1,
+        tl = to.0,
+        tk = to.1,
+    )
+}
+
+/// Keys of the node labels, as the statements use them.
+pub mod key {
+    use learngraph_model::schema::Ident;
+    /// `Learner.learner_id`.
+    pub const LEARNER: Ident = Ident::new("learner_id");
+    /// `Skill.name`, `Program.name`.
+    pub const NAME: Ident = Ident::new("name");
+    /// `Cohort.id`, `City.id`.
+    pub const ID: Ident = Ident::new("id");
+    /// `Country.code`.
+    pub const CODE: Ident = Ident::new("code");
+}
+
+/// A relationship type with its ends and whether it has properties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RelKind {
+    /// The type.
+    pub ty: Ident,
+    /// Start label and key.
+    pub from: (Ident, Ident),
+    /// End label and key.
+    pub to: (Ident, Ident),
+    /// Whether rows carry `props`.
+    pub props: bool,
+}
+
+/// The relationships a learner has, each ending at a hub.
+pub const LEARNER_RELS: [RelKind; 5] = [
+    RelKind {
+        ty: rel::HAS_SKILL,
+        from: (label::LEARNER, key::LEARNER),
+        to: (label::SKILL, key::NAME),
+        props: false,
+    },
+    RelKind {
+        ty: rel::ENROLLED_IN,
+        from: (label::LEARNER, key::LEARNER),
+        to: (label::COHORT, key::ID),
+        props: true,
+    },
+    RelKind {
+        ty: rel::LIVES_IN,
+        from: (label::LEARNER, key::LEARNER),
+        to: (label::CITY, key::ID),
+        props: false,
+    },
+    RelKind {
+        ty: rel::RESIDES_IN,
+        from: (label::LEARNER, key::LEARNER),
+        to: (label::COUNTRY, key::CODE),
+        props: false,
+    },
+    RelKind {
+        ty: rel::FROM_COUNTRY,
+        from: (label::LEARNER, key::LEARNER),
+        to: (label::COUNTRY, key::CODE),
+        props: false,
+    },
+];
+
+/// `IN_PROGRAM` and `IN_COUNTRY`, written with the dimension nodes.
+pub const DIMENSION_RELS: [RelKind; 2] = [
+    RelKind {
+        ty: rel::IN_PROGRAM,
+        from: (label::COHORT, key::ID),
+        to: (label::PROGRAM, key::NAME),
+        props: false,
+    },
+    RelKind {
+        ty: rel::IN_COUNTRY,
+        from: (label::CITY, key::ID),
+        to: (label::COUNTRY, key::CODE),
+        props: false,
+    },
+];
+
+/// A row map under construction: null values are left out (Cypher stores no null property).
+#[derive(Default)]
+pub struct Row(BoltMap);
+
+impl Row {
+    fn put(&mut self, key: &str, value: impl Into<BoltType>) -> &mut Self {
+        self.0.put(BoltString::from(key), value.into());
+        self
+    }
+
+    fn opt<T: Into<BoltType>>(&mut self, key: &str, value: Option<T>) -> &mut Self {
+        if let Some(v) = value {
+            self.put(key, v);
+        }
+        self
+    }
+
+    /// The finished map.
+    pub fn into_bolt(self) -> BoltType {
+        BoltType::Map(self.0)
+    }
+}
+
+fn date(d: Date) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(d.year() as i32, d.month(), d.day())
+}
+
+fn instant(t: DateTime) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    chrono::FixedOffset::east_opt(0)?
+        .timestamp_opt(t.unix_seconds(), 0)
+        .single()
+}
+
+/// The `Learner` node's properties.
+pub fn learner_row(l: &Learner) -> BoltType {
+    let mut r = Row::default();
+    r.put("learner_id", l.learner_id.as_str())
+        .opt("full_name", l.full_name.as_deref())
+        .opt("email", l.email.as_deref())
+        .opt("gender", l.gender.map(|g| g.as_str()))
+        .opt("birth_date", l.birth_date.and_then(date))
+        .opt("birth_year", l.birth_year.map(i64::from))
+        .opt(
+            "country_of_residence_code",
+            l.country_of_residence_code.as_deref(),
+        )
+        .opt("city_of_residence_id", l.city_of_residence_id.as_deref())
+        .opt(
+            "country_of_origin_code",
+            l.country_of_origin_code.as_deref(),
+        )
+        .opt("education_level", l.education_level.map(|e| e.as_str()))
+        .opt("field_of_study", l.field_of_study.as_deref())
+        .opt("employment_status", l.employment_status.map(|e| e.as_str()))
+        .put(
+            "skills",
+            l.skills.iter().map(|s| s.as_ref()).collect::<Vec<&str>>(),
+        )
+        .opt("bio", l.bio.as_deref())
+        .opt("signup_at", l.signup_at.and_then(instant))
+        .opt("last_active_at", l.last_active_at.and_then(instant))
+        .opt("assessment_score", l.assessment_score)
+        .put("source_row", l.source_row as i64)
+        .put("content_hash", format!("{:016x}", l.content_hash));
+    r.into_bolt()
+}
+
+/// A relationship row: the keys of both ends, and properties when the type has them.
+pub fn rel_row(from: &str, to: &str, props: Option<BoltType>) -> BoltType {
+    let mut r = Row::default();
+    r.put("from", from).put("to", to);
+    if let Some(p) = props {
+        r.put("props", p);
+    }
+    r.into_bolt()
+}
+
+/// The `ENROLLED_IN` properties of one enrollment.
+pub fn enrollment_props(e: &learngraph_model::Enrollment) -> BoltType {
+    let mut r = Row::default();
+    r.opt("status", e.status.map(|s| s.as_str()))
+        .opt("enrolled_at", e.enrolled_at.and_then(date))
+        .opt("completed_at", e.completed_at.and_then(date))
+        .opt("score", e.score);
+    r.into_bolt()
+}
+
+/// A `Skill` node.
+pub fn skill_row(s: &Skill) -> BoltType {
+    let mut r = Row::default();
+    r.put("name", s.name.as_str())
+        .put("display_name", s.display_name.as_str());
+    r.into_bolt()
+}
+
+/// A `Program` node.
+pub fn program_row(p: &Program) -> BoltType {
+    let mut r = Row::default();
+    r.put("name", p.name.as_str());
+    r.into_bolt()
+}
+
+/// A `Cohort` node.
+pub fn cohort_row(c: &Cohort) -> BoltType {
+    let mut r = Row::default();
+    r.put("id", c.id.as_str())
+        .opt("program", c.program.as_deref());
+    r.into_bolt()
+}
+
+/// A `Country` node.
+pub fn country_row(c: &Country) -> BoltType {
+    let mut r = Row::default();
+    r.put("code", c.code.as_str())
+        .opt("alpha3", c.alpha3.as_deref())
+        .opt("numeric", c.numeric.as_deref())
+        .put("name", c.name.as_str())
+        .opt("official_name", c.official_name.as_deref());
+    for (name, pair) in [
+        ("region", &c.region),
+        ("subregion", &c.subregion),
+        ("intermediate_region", &c.intermediate_region),
+    ] {
+        if let Some((n, code)) = pair {
+            r.put(name, n.as_str())
+                .put(&format!("{name}_code"), code.as_str());
+        }
+    }
+    r.opt("continent", c.continent.as_deref())
+        .opt("latitude", c.latitude)
+        .opt("longitude", c.longitude);
+    r.into_bolt()
+}
+
+/// A `City` node.
+pub fn city_row(c: &City) -> BoltType {
+    let mut r = Row::default();
+    r.put("id", c.id.as_str())
+        .put("name", c.name.as_str())
+        .put("country_code", c.country_code.as_str())
+        .opt("admin1_code", c.admin1_code.as_deref())
+        .opt("latitude", c.latitude)
+        .opt("longitude", c.longitude)
+        .opt("population", c.population.map(|p| p as i64))
+        .opt("geonames_id", c.geonames_id.map(|g| g as i64));
+    r.into_bolt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_take_values_only_as_parameters() {
+        assert_eq!(
+            merge_nodes(label::SKILL, key::NAME),
+            "UNWIND $rows AS row MERGE (n:Skill {name: row.name}) SET n = row"
+        );
+        let s = merge_rels(
+            rel::ENROLLED_IN,
+            (label::LEARNER, key::LEARNER),
+            (label::COHORT, key::ID),
+            true,
+        );
+        assert_eq!(
+            s,
+            "UNWIND $rows AS row MATCH (a:Learner {learner_id: row.from}) MATCH (b:Cohort {id: row.to}) \
+             MERGE (a)-[r:ENROLLED_IN]->(b) SET r = row.props"
+        );
+    }
+
+    #[test]
+    fn null_properties_are_left_out_of_rows() {
+        let l = Learner {
+            learner_id: "L1".into(),
+            source_row: 2,
+            ..Learner::default()
+        };
+        let BoltType::Map(m) = learner_row(&l) else {
+            panic!("a map")
+        };
+        let keys: Vec<String> = m.value.keys().map(|k| k.value.clone()).collect();
+        for present in ["learner_id", "skills", "source_row", "content_hash"] {
+            assert!(keys.iter().any(|k| k == present), "{present}");
+        }
+        assert_eq!(keys.len(), 4, "{keys:?}");
+    }
+}
