@@ -44,18 +44,22 @@ launch() {
   local home http bolt
   home=$("$venv/bin/python" -c 'import arcadedb, os; print(os.path.dirname(arcadedb.__file__))')
   read -r http bolt <"$STATE/ports"
-  # The JVM gets a modest heap: the tests share this machine with the compiler.
-  nohup "$home/jre/bin/java" -Xms256m -Xmx${ARCADEDB_HEAP:-2g} \
-    -Darcadedb.server.rootPath="$STATE" \
-    -Darcadedb.server.databaseDirectory="$STATE/databases" \
-    -Darcadedb.server.rootPassword="$password" \
-    -Darcadedb.server.httpIncomingHost=127.0.0.1 \
-    -Darcadedb.server.httpIncomingPort="$http" \
-    -Darcadedb.bolt.host=127.0.0.1 \
-    -Darcadedb.bolt.port="$bolt" \
-    -Darcadedb.server.plugins=Bolt:com.arcadedb.bolt.BoltProtocolPlugin \
-    -cp "$home/jars/*" com.arcadedb.server.ArcadeDBServer >"$STATE/server.log" 2>&1 &
-  echo $! >"$STATE/pid"
+  # The JVM gets a modest heap: the tests share this machine with the compiler. It runs in $STATE,
+  # where it writes its logs, whoever calls this.
+  (
+    cd "$STATE"
+    nohup "$home/jre/bin/java" -Xms256m -Xmx${ARCADEDB_HEAP:-2g} \
+      -Darcadedb.server.rootPath="$STATE" \
+      -Darcadedb.server.databaseDirectory="$STATE/databases" \
+      -Darcadedb.server.rootPassword="$password" \
+      -Darcadedb.server.httpIncomingHost=127.0.0.1 \
+      -Darcadedb.server.httpIncomingPort="$http" \
+      -Darcadedb.bolt.host=127.0.0.1 \
+      -Darcadedb.bolt.port="$bolt" \
+      -Darcadedb.server.plugins=Bolt:com.arcadedb.bolt.BoltProtocolPlugin \
+      -cp "$home/jars/*" com.arcadedb.server.ArcadeDBServer >"$STATE/server.log" 2>&1 &
+    echo $! >"$STATE/pid"
+  )
   for _ in $(seq 1 120); do
     if curl -sf -u "root:$password" "http://127.0.0.1:$http/api/v1/ready" >/dev/null 2>&1; then
       break

@@ -14,6 +14,10 @@ use std::process::Command;
 use common::learngraph;
 use serde_json::Value;
 
+/// The restart test kills the server that every test here shares: it holds this lock for writing,
+/// the others for reading.
+static SERVER: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
 /// The server the tests run against; set by `scripts/arcadedb.sh run`.
 fn server() -> (String, String) {
     let bolt = std::env::var("LEARNGRAPH_TEST_BOLT").expect(
@@ -175,6 +179,7 @@ fn same(a: &Value, b: &Value) -> bool {
 
 #[test]
 fn bolt_and_embedded_hold_the_same_graph_and_a_second_load_changes_nothing() {
+    let _server = SERVER.read().unwrap_or_else(|e| e.into_inner());
     let (bolt, _) = server();
     let tmp = tempfile::tempdir().unwrap();
     let (export, manifest) = generate(tmp.path(), 4_000, 3);
@@ -271,6 +276,7 @@ fn bolt_and_embedded_hold_the_same_graph_and_a_second_load_changes_nothing() {
 
 #[test]
 fn a_wrong_password_fails_fast_naming_the_user_and_where_the_password_comes_from() {
+    let _server = SERVER.read().unwrap_or_else(|e| e.into_inner());
     let (bolt, _) = server();
     let tmp = tempfile::tempdir().unwrap();
     let input = common::write(
@@ -295,6 +301,7 @@ fn a_wrong_password_fails_fast_naming_the_user_and_where_the_password_comes_from
 
 #[test]
 fn a_learner_the_server_refuses_is_quarantined_and_the_others_load() {
+    let _server = SERVER.read().unwrap_or_else(|e| e.into_inner());
     let (bolt, _) = server();
     let tmp = tempfile::tempdir().unwrap();
     create_database("t_refuse");
@@ -345,6 +352,7 @@ fn a_learner_the_server_refuses_is_quarantined_and_the_others_load() {
 
 #[test]
 fn a_server_killed_and_restarted_mid_load_is_waited_for() {
+    let _server = SERVER.write().unwrap_or_else(|e| e.into_inner());
     let (bolt, _) = server();
     let tmp = tempfile::tempdir().unwrap();
     let (export, manifest) = generate(tmp.path(), 3_000, 8);

@@ -46,7 +46,21 @@ pub fn classify(e: &neo4rs::Error) -> Failure {
         }
         E::AuthenticationError(m) => Failure::Fatal(format!("authentication failed: {m}")),
         E::IOError { .. } | E::ConnectionError => Failure::Unavailable(e.to_string()),
-        E::UnexpectedMessage(m) if m.contains("FAILURE") => Failure::Refused(m.clone()),
+        // A failure reported at COMMIT arrives as an unexpected message with the code inside.
+        E::UnexpectedMessage(m) => {
+            let code = bolt_field(m, "code").unwrap_or_default();
+            let text = match bolt_field(m, "message") {
+                Some(message) => format!("{code}: {message}"),
+                None => m.clone(),
+            };
+            if code.contains("TransientError") || code.contains("DeadlockDetected") {
+                Failure::Transient(text)
+            } else if code.contains("ClientError") && !code.contains("Security") {
+                Failure::Refused(text)
+            } else {
+                Failure::Fatal(text)
+            }
+        }
         other => {
             let text = other.to_string();
             // The pool reports a lost or refused connection in its own words.
@@ -57,6 +71,14 @@ pub fn classify(e: &neo4rs::Error) -> Failure {
             }
         }
     }
+}
+
+/// The value of `field` in neo4rs's debug rendering of a FAILURE message's metadata.
+fn bolt_field(text: &str, field: &str) -> Option<String> {
+    let key = format!("value: \"{field}\" }}: String(BoltString {{ value: \"");
+    let start = text.find(&key)? + key.len();
+    let end = text[start..].find("\" })")? + start;
+    Some(text[start..end].replace("\\\"", "\""))
 }
 
 /// Retry policy.
@@ -100,6 +122,14 @@ fn jitter() -> f64 {
     0.5 + (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// One statement in its own explicit transaction. (`Graph::run` would retry on its own, for up to
+/// a minute and on any connection error, a wrong password included; the retries here are ours.)
+pub async fn run_once(graph: &Graph, q: neo4rs::Query) -> Result<(), neo4rs::Error> {
+    let mut txn = graph.start_txn().await?;
+    txn.run(q).await?;
+    txn.commit().await
+}
+
 /// Runs `statement` with `$rows` bound to `rows`, retrying as the policy says.
 pub async fn run(
     graph: &Graph,
@@ -112,7 +142,7 @@ pub async fn run(
     let mut unavailable_since: Option<Instant> = None;
     loop {
         let q = query(statement).param("rows", BoltType::List(BoltList::from(rows.to_vec())));
-        let failure = match graph.run(q).await {
+        let failure = match run_once(graph, q).await {
             Ok(()) => return Ok(()),
             Err(e) => classify(&e),
         };
@@ -190,6 +220,33 @@ pub async fn run_isolating(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_at_commit_are_classified_by_their_code() {
+        let at_commit = |code: &str, message: &str| {
+            neo4rs::Error::UnexpectedMessage(format!(
+                "unexpected response for COMMIT: Failure(Failure {{ metadata: BoltMap {{ value: {{BoltString {{ value: \"code\" }}: String(BoltString {{ value: \"{code}\" }}), BoltString {{ value: \"message\" }}: String(BoltString {{ value: \"{message}\" }})}} }} }})"
+            ))
+        };
+        assert_eq!(
+            classify(&at_commit(
+                "Neo.TransientError.Transaction.DeadlockDetected",
+                "page busy"
+            )),
+            Failure::Transient("Neo.TransientError.Transaction.DeadlockDetected: page busy".into())
+        );
+        assert_eq!(
+            classify(&at_commit(
+                "Neo.ClientError.Schema.ConstraintValidationFailed",
+                "dup"
+            )),
+            Failure::Refused("Neo.ClientError.Schema.ConstraintValidationFailed: dup".into())
+        );
+        assert!(matches!(
+            classify(&at_commit("Neo.ClientError.Security.Unauthorized", "no")),
+            Failure::Fatal(_)
+        ));
+    }
 
     #[test]
     fn jitter_spreads_within_bounds() {

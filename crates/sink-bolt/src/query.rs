@@ -49,13 +49,16 @@ impl GraphQuery for BoltGraph {
             message: e.to_string(),
         };
         let rows = self.runtime.block_on(async {
-            let mut stream = self.graph.execute(q).await?;
+            // An explicit transaction: `Graph::execute` would retry failures on its own.
+            let mut txn = self.graph.start_txn().await?;
+            let mut stream = txn.execute(q).await?;
             let mut rows = Vec::new();
-            while let Some(row) = stream.next().await? {
+            while let Some(row) = stream.next(txn.handle()).await? {
                 let map: std::collections::HashMap<String, BoltType> =
                     row.to().map_err(neo4rs::Error::DeserializationError)?;
                 rows.push(map);
             }
+            txn.commit().await?;
             Ok::<_, neo4rs::Error>(rows)
         });
         let rows = rows.map_err(failed)?;

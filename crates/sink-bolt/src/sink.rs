@@ -107,8 +107,7 @@ impl BoltSink {
             let graph = Graph::connect(neo_config)
                 .await
                 .map_err(|e| crate::client::classify(&e))?;
-            graph
-                .run(query("RETURN 1"))
+            crate::client::run_once(&graph, query("RETURN 1"))
                 .await
                 .map_err(|e| crate::client::classify(&e))?;
             Ok::<Graph, Failure>(graph)
