@@ -48,7 +48,8 @@ launch() {
   # where it writes its logs, whoever calls this.
   (
     cd "$STATE"
-    nohup "$home/jre/bin/java" -Xms256m -Xmx${ARCADEDB_HEAP:-2g} \
+    # shellcheck disable=SC2086 # ARCADEDB_OPTS holds several options
+    nohup "$home/jre/bin/java" -Xms256m -Xmx${ARCADEDB_HEAP:-2g} ${ARCADEDB_OPTS:-} \
       -Darcadedb.server.rootPath="$STATE" \
       -Darcadedb.server.databaseDirectory="$STATE/databases" \
       -Darcadedb.server.rootPassword="$password" \

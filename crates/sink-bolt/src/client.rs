@@ -130,20 +130,61 @@ pub async fn run_once(graph: &Graph, q: neo4rs::Query) -> Result<(), neo4rs::Err
     txn.commit().await
 }
 
+/// A statement, and the one to use instead once an attempt may have committed unseen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement {
+    /// The statement to run.
+    pub first: String,
+    /// The idempotent form, for the attempts after a connection was lost mid-statement: the lost
+    /// attempt may have committed, and only a `MERGE` can be replayed over it.
+    pub replay: String,
+}
+
+impl Statement {
+    /// A statement that is idempotent as it is.
+    pub fn idempotent(text: String) -> Statement {
+        Statement {
+            first: text.clone(),
+            replay: text,
+        }
+    }
+}
+
+/// Whether a read statement returns at least one row.
+pub async fn any_row(graph: &Graph, statement: &str) -> Result<bool, neo4rs::Error> {
+    let mut txn = graph.start_txn().await?;
+    let mut stream = txn.execute(query(statement)).await?;
+    let found = stream.next(txn.handle()).await?.is_some();
+    // Drain the stream before committing, as the protocol wants.
+    while stream.next(txn.handle()).await?.is_some() {}
+    txn.commit().await?;
+    Ok(found)
+}
+
 /// Runs `statement` with `$rows` bound to `rows`, retrying as the policy says.
 pub async fn run(
     graph: &Graph,
-    statement: &str,
+    statement: &Statement,
     rows: &[BoltType],
     retry: Retry,
     stats: &RetryStats,
 ) -> Result<(), Failure> {
     let mut attempt = 0u32;
     let mut unavailable_since: Option<Instant> = None;
+    let mut text = statement.first.as_str();
     loop {
-        let q = query(statement).param("rows", BoltType::List(BoltList::from(rows.to_vec())));
+        let q = query(text).param("rows", BoltType::List(BoltList::from(rows.to_vec())));
+        let started = Instant::now();
         let failure = match run_once(graph, q).await {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                tracing::debug!(
+                    statement = text,
+                    rows = rows.len(),
+                    seconds = started.elapsed().as_secs_f64(),
+                    "StatementCommitted"
+                );
+                return Ok(());
+            }
             Err(e) => classify(&e),
         };
         let delay = match &failure {
@@ -160,6 +201,9 @@ pub async fn run(
                 Duration::from_millis(50 << attempt.min(8))
             }
             Failure::Unavailable(message) => {
+                // A transient error or a refusal rolled the transaction back; a lost
+                // connection leaves it unknown, so what follows must be safe to replay.
+                text = statement.replay.as_str();
                 let since = *unavailable_since.get_or_insert_with(Instant::now);
                 if since.elapsed() > retry.server_wait {
                     return Err(Failure::Unavailable(format!(
@@ -181,7 +225,7 @@ pub async fn run(
 /// the refused rows stand alone, and returns them with the server's message. The other rows load.
 pub async fn run_isolating(
     graph: &Graph,
-    statement: &str,
+    statement: &Statement,
     rows: Rows,
     retry: Retry,
     stats: &RetryStats,

@@ -15,11 +15,11 @@ use learngraph_model::schema::{label, schema_statements, Ident};
 use learngraph_model::{GraphSink, LearnerBatch, SinkError, TargetRejected, WriteSummary};
 use neo4rs::{query, ConfigBuilder, Graph};
 
-use crate::client::{run_isolating, Failure, Refusal, Retry, RetryStats};
+use crate::client::{run_isolating, Failure, Refusal, Retry, RetryStats, Statement};
 use crate::config::BoltConfig;
 use crate::plan::{Grid, Owner, Rows};
 use crate::statements::{
-    self as st, key, merge_nodes, merge_rels, RelKind, DIMENSION_RELS, LEARNER_RELS,
+    self as st, create_rels, key, merge_nodes, merge_rels, RelKind, DIMENSION_RELS, LEARNER_RELS,
 };
 
 /// Loads the learner graph into a Bolt server.
@@ -36,6 +36,8 @@ pub struct BoltSink {
     rejected: Vec<TargetRejected>,
     /// Learners refused in the whole run, not counted as written.
     refused_learners: u64,
+    /// The database held no learner when the run began: relationships are created, not merged.
+    fresh: bool,
     summary: WriteSummary,
 }
 
@@ -64,6 +66,7 @@ impl BoltSink {
             grid,
             rejected: Vec::new(),
             refused_learners: 0,
+            fresh: false,
             summary: WriteSummary::default(),
         }
     }
@@ -132,21 +135,32 @@ impl BoltSink {
         let batch_rows = self.config.batch_rows.max(1);
         let writers = self.config.writers.max(1);
 
-        let dimensions: Vec<(String, Rows)> = self
+        let dimensions: Vec<(Statement, Rows)> = self
             .dimensions
             .iter_mut()
             .filter(|d| !d.2.is_empty())
-            .map(|(l, k, rows)| (merge_nodes(*l, *k), std::mem::take(rows)))
+            .map(|(l, k, rows)| {
+                (
+                    Statement::idempotent(merge_nodes(*l, *k)),
+                    std::mem::take(rows),
+                )
+            })
             .collect();
-        let dimension_rels: Vec<(String, Rows)> = DIMENSION_RELS
+        let dimension_rels: Vec<(Statement, Rows)> = DIMENSION_RELS
             .iter()
             .zip(self.dimension_rels.iter_mut())
             .filter(|(_, rows)| !rows.is_empty())
-            .map(|(kind, rows)| (rel_statement(kind), std::mem::take(rows)))
+            .map(|(kind, rows)| {
+                (
+                    Statement::idempotent(merge_rels(kind.ty, kind.from, kind.to, kind.props)),
+                    std::mem::take(rows),
+                )
+            })
             .collect();
         let learners = std::mem::take(&mut self.learners);
         let rounds = self.grid.take_rounds();
-        let learner_statement = merge_nodes(label::LEARNER, key::LEARNER);
+        let learner_statement = Statement::idempotent(merge_nodes(label::LEARNER, key::LEARNER));
+        let fresh = self.fresh;
 
         let runtime = self
             .runtime
@@ -184,7 +198,7 @@ impl BoltSink {
                     tasks.spawn(async move {
                         let mut refused = Vec::new();
                         for (kind, rows) in work {
-                            let statement = rel_statement(&kind);
+                            let statement = learner_rel_statement(&kind, fresh);
                             for part in chunks(rows, batch_rows) {
                                 refused.extend(
                                     run_isolating(&graph, &statement, part, retry, &stats).await?,
@@ -307,8 +321,19 @@ impl BoltSink {
     }
 }
 
-fn rel_statement(kind: &RelKind) -> String {
-    merge_rels(kind.ty, kind.from, kind.to, kind.props)
+/// A learner's relationships are created, not merged, when the database held no learner at the
+/// start of the run: each learner is then new, and written once per run. After a lost connection
+/// the batch is replayed with `MERGE` (see [`Statement`]).
+fn learner_rel_statement(kind: &RelKind, fresh: bool) -> Statement {
+    let merge = merge_rels(kind.ty, kind.from, kind.to, kind.props);
+    if fresh {
+        Statement {
+            first: create_rels(kind.ty, kind.from, kind.to, kind.props),
+            replay: merge,
+        }
+    } else {
+        Statement::idempotent(merge)
+    }
 }
 
 /// Splits `rows` into statements of at most `size` rows.
@@ -373,7 +398,7 @@ impl GraphSink for BoltSink {
             runtime
                 .block_on(crate::client::run(
                     &graph,
-                    &statement,
+                    &Statement::idempotent(statement.clone()),
                     &[],
                     self.retry(),
                     &self.stats,
@@ -385,6 +410,14 @@ impl GraphSink for BoltSink {
                     ))
                 })?;
         }
+        let has_learners = runtime
+            .block_on(crate::client::any_row(
+                &graph,
+                "MATCH (l:Learner) RETURN l.learner_id LIMIT 1",
+            ))
+            .map_err(|e| self.error(e))?;
+        self.fresh = !has_learners;
+        tracing::debug!(fresh = self.fresh, "BoltTargetOpened");
         self.graph = Some(graph);
         self.runtime = Some(runtime);
         Ok(())
