@@ -3,8 +3,9 @@
 //!
 //! A window is `writers × batch_rows` learners. Writing it takes three steps, each finished before
 //! the next starts: the dimension nodes first seen in it (one writer: they are few), the learner
-//! nodes (one batch per writer: distinct learners never conflict), then the relationships in
-//! `writers` rounds. The pipeline's thread waits while a window is written; the bounded queues
+//! nodes (one batch per writer: distinct learners take no common lock; ArcadeDB may still report a
+//! conflict on the page that new records are appended to, which is retried), then the
+//! relationships in `writers` rounds. The pipeline's thread waits while a window is written; the bounded queues
 //! before it hold the transform back, so memory stays flat.
 
 use std::sync::atomic::Ordering;
@@ -216,7 +217,6 @@ impl BoltSink {
         });
         let refused = outcome.map_err(|f| self.error(describe_failure(&f)))?;
         for r in refused {
-            tracing::info!(line = r.owner.source_row, "RowRefusedByTarget");
             if !self
                 .rejected
                 .iter()
