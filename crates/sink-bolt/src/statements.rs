@@ -304,7 +304,10 @@ mod tests {
         let create = create_rels(kind.ty, kind.from, kind.to, kind.props);
         let merge = merge_rels(kind.ty, kind.from, kind.to, kind.props);
         assert_eq!(create.replacen("CREATE (a)", "MERGE (a)", 1), merge);
-        assert!(create.ends_with("CREATE (a)-[r:HAS_SKILL]->(b)"), "{create}");
+        assert!(
+            create.ends_with("CREATE (a)-[r:HAS_SKILL]->(b)"),
+            "{create}"
+        );
     }
 
     #[test]

@@ -411,7 +411,7 @@ impl LbugSink {
                 "TableCopied"
             );
         }
-        for staged in &self.staged {
+        for staged in self.staged.iter().filter(|s| s.rows > 0) {
             if NODE_TABLES.iter().any(|(l, _)| *l == staged.table) {
                 self.summary.add_nodes(staged.table, staged.rows);
             } else {
