@@ -1,6 +1,6 @@
 //! Connection and writer settings of the Bolt target.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 /// Where the server is: the URI as the user gave it, checked.
@@ -57,7 +57,7 @@ pub struct BoltConfig {
 }
 
 /// Reads a password from a file: the first line, without its line break.
-pub fn read_password_file(path: &PathBuf) -> std::io::Result<Password> {
+pub fn read_password_file(path: &Path) -> std::io::Result<Password> {
     let text = std::fs::read_to_string(path)?;
     Ok(Password(
         text.lines().next().unwrap_or_default().to_string(),
