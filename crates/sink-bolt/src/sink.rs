@@ -217,6 +217,14 @@ impl BoltSink {
         });
         let refused = outcome.map_err(|f| self.error(describe_failure(&f)))?;
         for r in refused {
+            // A dimension node belongs to no learner: there is no row to quarantine for it, and
+            // the learners that refer to it would lose their relationships.
+            if r.owner.learner_id.is_empty() {
+                return Err(self.error(format!(
+                    "the server refused a dimension node (Skill, Program, Cohort, Country or City): {}",
+                    r.message
+                )));
+            }
             if !self
                 .rejected
                 .iter()
@@ -239,6 +247,7 @@ impl BoltSink {
             learner_id: String::new(),
             source_row: 0,
         };
+        // In the order of `new`: Skill, Program, Cohort, Country, City.
         let dims = &mut self.dimensions;
         for s in &d.skills {
             dims[0].2.push(st::skill_row(s), none());
