@@ -5,7 +5,9 @@
 # then loaded a second time unchanged), and prints rows/s, the ratio to the bare scan and peak
 # memory per run, and the median per target. The target "bolt" starts a local ArcadeDB
 # (scripts/arcadedb.sh) and loads a fresh database with the parallel writers, then another with
-# one writer (the straightforward baseline), and prints the ratio of the two.
+# one writer (the straightforward baseline), and prints the ratio of the two. The target "polars"
+# runs the Polars peer of issue 8 (benches/polars_peer.py, Polars from PyPI in a cached venv) on
+# the same file, then the load to import files, and prints the ratio of the two.
 # Usage: scripts/bench.sh [ROWS]   (default 1700000)
 set -euo pipefail
 rows=${1:-1700000}
@@ -87,6 +89,17 @@ for target in $targets; do
         fresh=$line
         par=$(echo "$line" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "rows/s") print $i}')
         line="$line  (ratio to 1 writer: $(echo "scale=2; $par / $single" | bc))"
+        ;;
+      polars)
+        venv="${LEARNGRAPH_CACHE:-$HOME/.cache/learngraph}/polars-venv"
+        if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import polars' 2>/dev/null; then
+          python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check 'polars==2.1.0'
+        fi
+        read -r peer_rps peer_s peer_mib peer_learners <<<"$("$venv/bin/python" benches/polars_peer.py "$export_file" "$data/polars")"
+        echo "run $i: polars peer        $peer_rps rows/s  $peer_s s  peak $peer_mib MiB  ($peer_learners learners)"
+        line=$(load_once "import-dir" "import-dir:$data/import")
+        ours=$(echo "$line" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "rows/s") print $i}')
+        line="$line  (ratio to the Polars peer: $(echo "scale=2; $ours / $peer_rps" | bc))"
         ;;
       *) echo "unknown target $target" >&2; exit 2 ;;
     esac
