@@ -3,7 +3,7 @@
 //! [`RowBuf`] is public because the embedded target stages its bulk-load files with it too.
 
 use learngraph_model::schema::{Ident, PropType, Property};
-use learngraph_model::{Date, DateTime};
+use learngraph_model::{City, Country, Date, DateTime, Enrollment, Learner};
 
 /// Whether a field must be quoted: it holds a delimiter, a quote or a line break.
 fn needs_quotes(b: &[u8]) -> bool {
@@ -192,6 +192,79 @@ impl RowBuf {
     /// Starts the next row in the same buffer (for several short rows written at once).
     pub fn clear_fields(&mut self) {
         self.fields = 0;
+    }
+}
+
+/// How a `string[]` property is spelled in a CSV field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListSyntax {
+    /// `a;b`, neo4j-admin's array delimiter.
+    Delimited,
+    /// `[a,b]`, LadybugDB's list literal.
+    Bracketed,
+}
+
+impl RowBuf {
+    /// The properties of a `Learner` after its key, in [`learngraph_model::schema::LEARNER_PROPERTIES`] order.
+    pub fn learner_properties(&mut self, l: &Learner, lists: ListSyntax) {
+        self.opt_str(l.full_name.as_deref());
+        self.opt_str(l.email.as_deref());
+        self.opt_str(l.gender.map(|g| g.as_str()));
+        self.opt_date(l.birth_date);
+        self.opt_int(l.birth_year);
+        self.opt_str(l.country_of_residence_code.as_deref());
+        self.opt_str(l.city_of_residence_id.as_deref());
+        self.opt_str(l.country_of_origin_code.as_deref());
+        self.opt_str(l.education_level.map(|e| e.as_str()));
+        self.opt_str(l.field_of_study.as_deref());
+        self.opt_str(l.employment_status.map(|e| e.as_str()));
+        match lists {
+            ListSyntax::Delimited => self.list(&l.skills),
+            ListSyntax::Bracketed => self.bracket_list(&l.skills),
+        }
+        self.opt_str(l.bio.as_deref());
+        self.opt_datetime(l.signup_at);
+        self.opt_datetime(l.last_active_at);
+        self.opt_float(l.assessment_score);
+        self.opt_int(Some(l.source_row));
+        self.hex64(l.content_hash);
+    }
+
+    /// The properties of an `ENROLLED_IN` relationship, in
+    /// [`learngraph_model::schema::ENROLLED_IN_PROPERTIES`] order.
+    pub fn enrollment_properties(&mut self, e: &Enrollment) {
+        self.opt_str(e.status.map(|s| s.as_str()));
+        self.opt_date(e.enrolled_at);
+        self.opt_date(e.completed_at);
+        self.opt_float(e.score);
+    }
+
+    /// The properties of a `Country` after its key, in
+    /// [`learngraph_model::schema::COUNTRY_PROPERTIES`] order.
+    pub fn country_properties(&mut self, c: &Country) {
+        self.opt_str(c.alpha3.as_deref());
+        self.opt_str(c.numeric.as_deref());
+        self.str(&c.name);
+        self.opt_str(c.official_name.as_deref());
+        for pair in [&c.region, &c.subregion, &c.intermediate_region] {
+            self.opt_str(pair.as_ref().map(|(name, _)| name.as_str()));
+            self.opt_str(pair.as_ref().map(|(_, code)| code.as_str()));
+        }
+        self.opt_str(c.continent.as_deref());
+        self.opt_float(c.latitude);
+        self.opt_float(c.longitude);
+    }
+
+    /// The properties of a `City` after its key, in [`learngraph_model::schema::CITY_PROPERTIES`]
+    /// order.
+    pub fn city_properties(&mut self, c: &City) {
+        self.str(&c.name);
+        self.str(&c.country_code);
+        self.opt_str(c.admin1_code.as_deref());
+        self.opt_float(c.latitude);
+        self.opt_float(c.longitude);
+        self.opt_int(c.population);
+        self.opt_int(c.geonames_id);
     }
 }
 

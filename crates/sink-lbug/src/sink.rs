@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use lbug::{Connection, Database, LogicalType, SystemConfig, Value};
 use learngraph_model::schema::{label, rel, Ident};
 use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, WriteSummary};
-use learngraph_sink_import::csv_out::RowBuf;
+use learngraph_sink_import::csv_out::{ListSyntax, RowBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::schema::{ddl, NODE_TABLES, REL_TABLES};
@@ -248,17 +248,7 @@ impl LbugSink {
             let r = &mut self.row;
             r.clear();
             r.str(&c.code);
-            r.opt_str(c.alpha3.as_deref());
-            r.opt_str(c.numeric.as_deref());
-            r.str(&c.name);
-            r.opt_str(c.official_name.as_deref());
-            for pair in [&c.region, &c.subregion, &c.intermediate_region] {
-                r.opt_str(pair.as_ref().map(|(name, _)| name.as_str()));
-                r.opt_str(pair.as_ref().map(|(_, code)| code.as_str()));
-            }
-            r.opt_str(c.continent.as_deref());
-            r.opt_float(c.latitude);
-            r.opt_float(c.longitude);
+            r.country_properties(c);
             r.end();
             self.flush_row(label::COUNTRY, 1)?;
         }
@@ -269,13 +259,7 @@ impl LbugSink {
             let r = &mut self.row;
             r.clear();
             r.str(&c.id);
-            r.str(&c.name);
-            r.str(&c.country_code);
-            r.opt_str(c.admin1_code.as_deref());
-            r.opt_float(c.latitude);
-            r.opt_float(c.longitude);
-            r.opt_int(c.population);
-            r.opt_int(c.geonames_id);
+            r.city_properties(c);
             r.end();
             self.flush_row(label::CITY, 1)?;
             self.row.clear();
@@ -302,24 +286,7 @@ impl LbugSink {
         let r = &mut self.row;
         r.clear();
         r.str(&l.learner_id);
-        r.opt_str(l.full_name.as_deref());
-        r.opt_str(l.email.as_deref());
-        r.opt_str(l.gender.map(|g| g.as_str()));
-        r.opt_date(l.birth_date);
-        r.opt_int(l.birth_year);
-        r.opt_str(l.country_of_residence_code.as_deref());
-        r.opt_str(l.city_of_residence_id.as_deref());
-        r.opt_str(l.country_of_origin_code.as_deref());
-        r.opt_str(l.education_level.map(|e| e.as_str()));
-        r.opt_str(l.field_of_study.as_deref());
-        r.opt_str(l.employment_status.map(|e| e.as_str()));
-        r.bracket_list(&l.skills);
-        r.opt_str(l.bio.as_deref());
-        r.opt_datetime(l.signup_at);
-        r.opt_datetime(l.last_active_at);
-        r.opt_float(l.assessment_score);
-        r.opt_int(Some(l.source_row));
-        r.hex64(l.content_hash);
+        r.learner_properties(l, ListSyntax::Bracketed);
         r.end();
         self.flush_row(label::LEARNER, 1)?;
 
@@ -337,10 +304,7 @@ impl LbugSink {
             let r = &mut self.row;
             r.str(&l.learner_id);
             r.str(&e.cohort_id);
-            r.opt_str(e.status.map(|s| s.as_str()));
-            r.opt_date(e.enrolled_at);
-            r.opt_date(e.completed_at);
-            r.opt_float(e.score);
+            r.enrollment_properties(e);
             r.end();
             r.clear_fields();
         }
