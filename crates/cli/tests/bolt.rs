@@ -8,7 +8,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use common::learngraph;
@@ -65,26 +65,6 @@ fn stored_birth_date(db: &str, id: &str) -> Value {
     v["result"][0]["birth_date"].clone()
 }
 
-fn generate(dir: &Path, rows: u64, seed: u64) -> (PathBuf, Value) {
-    let export = dir.join("learners.csv");
-    learngraph()
-        .args([
-            "generate",
-            "--rows",
-            &rows.to_string(),
-            "--seed",
-            &seed.to_string(),
-        ])
-        .arg("--out")
-        .arg(&export)
-        .assert()
-        .success();
-    let manifest =
-        serde_json::from_slice(&std::fs::read(dir.join("learners.csv.manifest.json")).unwrap())
-            .unwrap();
-    (export, manifest)
-}
-
 /// `learngraph load` into `target`; returns report.json.
 fn load(input: &Path, target: &str, db: &str, report_dir: &Path, extra: &[&str]) -> Value {
     let out = learngraph()
@@ -111,19 +91,7 @@ fn load(input: &Path, target: &str, db: &str, report_dir: &Path, extra: &[&str])
 }
 
 fn query(target: &str, db: &str, args: &[&str]) -> Vec<Vec<Value>> {
-    let out = learngraph()
-        .arg("query")
-        .args(args)
-        .args(["--format", "json", "--target", target, "--database", db])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "query {args:?} on {target}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    serde_json::from_value(v["rows"].clone()).unwrap()
+    common::query_json(&[args, &["--target", target, "--database", db]].concat()).1
 }
 
 fn count(target: &str, db: &str, cypher: &str) -> u64 {
@@ -182,7 +150,7 @@ fn bolt_and_embedded_hold_the_same_graph_and_a_second_load_changes_nothing() {
     let _server = SERVER.read().unwrap_or_else(|e| e.into_inner());
     let (bolt, _) = server();
     let tmp = tempfile::tempdir().unwrap();
-    let (export, manifest) = generate(tmp.path(), 4_000, 3);
+    let (export, manifest) = common::generate(tmp.path(), 4_000, 3);
     create_database("t_same");
     // Small batches and four writers: many rounds of parallel relationship writes to the hubs.
     let small = [
@@ -355,7 +323,7 @@ fn a_server_killed_and_restarted_mid_load_is_waited_for() {
     let _server = SERVER.write().unwrap_or_else(|e| e.into_inner());
     let (bolt, _) = server();
     let tmp = tempfile::tempdir().unwrap();
-    let (export, manifest) = generate(tmp.path(), 3_000, 8);
+    let (export, manifest) = common::generate(tmp.path(), 3_000, 8);
     create_database("t_restart");
     let report_dir = tmp.path().join("run");
     // Many small statements, so that the load is still going when the server dies.

@@ -25,23 +25,7 @@ impl Fixture {
     fn new(rows: u64, seed: u64) -> Fixture {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().to_path_buf();
-        let export = dir.join("learners.csv");
-        learngraph()
-            .args([
-                "generate",
-                "--rows",
-                &rows.to_string(),
-                "--seed",
-                &seed.to_string(),
-            ])
-            .arg("--out")
-            .arg(&export)
-            .assert()
-            .success();
-        let manifest = serde_json::from_slice(
-            &std::fs::read(dir.join("learners.csv.manifest.json")).expect("manifest"),
-        )
-        .expect("json");
+        let (export, manifest) = common::generate(&dir, rows, seed);
         Fixture {
             _tmp: tmp,
             dir,
@@ -68,31 +52,8 @@ impl Fixture {
     }
 
     fn query(&self, args: &[&str]) -> (Vec<String>, Vec<Vec<Value>>) {
-        let out = learngraph()
-            .arg("query")
-            .args(args)
-            .args(["--format", "json", "--target", &self.db()])
-            .output()
-            .expect("run");
-        assert!(
-            out.status.success(),
-            "query {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-        let columns = v["columns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c.as_str().unwrap().to_string())
-            .collect();
-        let rows = v["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r.as_array().unwrap().clone())
-            .collect();
-        (columns, rows)
+        let db = self.db();
+        common::query_json(&[args, &["--target", db.as_str()]].concat())
     }
 
     fn count(&self, cypher: &str) -> u64 {

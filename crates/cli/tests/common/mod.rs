@@ -33,3 +33,36 @@ pub fn load(input: &Path, dir: &Path) -> Command {
         .arg(dir.join("run"));
     cmd
 }
+
+/// `learngraph generate --rows ROWS --seed SEED` into `DIR/learners.csv`; returns the export's path
+/// and its manifest.
+pub fn generate(dir: &Path, rows: u64, seed: u64) -> (PathBuf, serde_json::Value) {
+    let export = dir.join("learners.csv");
+    learngraph()
+        .args(["generate", "--rows", &rows.to_string()])
+        .args(["--seed", &seed.to_string(), "--out"])
+        .arg(&export)
+        .assert()
+        .success();
+    let manifest = std::fs::read(dir.join("learners.csv.manifest.json")).expect("manifest");
+    (export, serde_json::from_slice(&manifest).expect("json"))
+}
+
+/// `learngraph query ARGS --format json`, which must succeed; returns the columns and the rows.
+pub fn query_json(args: &[&str]) -> (Vec<String>, Vec<Vec<serde_json::Value>>) {
+    let out = learngraph()
+        .arg("query")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "query {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let columns = serde_json::from_value(table["columns"].clone()).expect("columns");
+    let rows = serde_json::from_value(table["rows"].clone()).expect("rows");
+    (columns, rows)
+}
