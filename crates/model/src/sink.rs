@@ -52,6 +52,19 @@ impl WriteSummary {
     pub fn add_relationships(&mut self, rel_type: crate::schema::Ident, n: u64) {
         *self.relationships.entry(rel_type.to_string()).or_default() += n;
     }
+
+    /// Adds a batch's dimension nodes, with their `IN_PROGRAM` and `IN_COUNTRY` relationships.
+    pub fn add_dimensions(&mut self, d: &Dimensions) {
+        use crate::schema::{label, rel};
+        self.add_nodes(label::SKILL, d.skills.len() as u64);
+        self.add_nodes(label::PROGRAM, d.programs.len() as u64);
+        self.add_nodes(label::COHORT, d.cohorts.len() as u64);
+        self.add_nodes(label::COUNTRY, d.countries.len() as u64);
+        self.add_nodes(label::CITY, d.cities.len() as u64);
+        let in_program = d.cohorts.iter().filter(|c| c.program.is_some()).count();
+        self.add_relationships(rel::IN_PROGRAM, in_program as u64);
+        self.add_relationships(rel::IN_COUNTRY, d.cities.len() as u64);
+    }
 }
 
 /// Why a sink could not write.

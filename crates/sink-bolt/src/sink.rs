@@ -268,20 +268,7 @@ impl BoltSink {
             dims[4].2.push(st::city_row(c), none());
             self.dimension_rels[1].push(st::rel_row(&c.id, &c.country_code, None), none());
         }
-        self.summary.add_nodes(label::SKILL, d.skills.len() as u64);
-        self.summary
-            .add_nodes(label::PROGRAM, d.programs.len() as u64);
-        self.summary
-            .add_nodes(label::COHORT, d.cohorts.len() as u64);
-        self.summary
-            .add_nodes(label::COUNTRY, d.countries.len() as u64);
-        self.summary.add_nodes(label::CITY, d.cities.len() as u64);
-        self.summary.add_relationships(
-            DIMENSION_RELS[0].ty,
-            d.cohorts.iter().filter(|c| c.program.is_some()).count() as u64,
-        );
-        self.summary
-            .add_relationships(DIMENSION_RELS[1].ty, d.cities.len() as u64);
+        self.summary.add_dimensions(d);
 
         for l in &batch.learners {
             let owner = || Owner {

@@ -340,7 +340,6 @@ impl ImportDirSink {
                 r.str(rel::IN_PROGRAM.as_str());
                 r.end();
                 files.in_program.write(&r.buf)?;
-                self.summary.add_relationships(rel::IN_PROGRAM, 1);
             }
         }
         for c in &d.countries {
@@ -365,16 +364,7 @@ impl ImportDirSink {
             r.end();
             files.in_country.write(&r.buf)?;
         }
-        self.summary.add_nodes(label::SKILL, d.skills.len() as u64);
-        self.summary
-            .add_nodes(label::PROGRAM, d.programs.len() as u64);
-        self.summary
-            .add_nodes(label::COHORT, d.cohorts.len() as u64);
-        self.summary
-            .add_nodes(label::COUNTRY, d.countries.len() as u64);
-        self.summary.add_nodes(label::CITY, d.cities.len() as u64);
-        self.summary
-            .add_relationships(rel::IN_COUNTRY, d.cities.len() as u64);
+        self.summary.add_dimensions(d);
         Ok(())
     }
 }
