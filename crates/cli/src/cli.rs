@@ -152,6 +152,10 @@ pub struct LoadArgs {
     /// Export file(s), read in order as one export (they must share one header).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
+    /// Continue the run that stopped (crash, kill, Ctrl-C) from its last checkpoint, in the
+    /// report folder's checkpoint.journal; the input and settings must be the same.
+    #[arg(long)]
+    pub resume: bool,
     /// Settings.
     #[command(flatten)]
     pub settings: SettingsArgs,

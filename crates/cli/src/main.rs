@@ -18,7 +18,9 @@ use std::io::Write;
 use anyhow::Context;
 use clap::Parser;
 use learngraph_model::Date;
-use learngraph_pipeline::{RunInput, Settings};
+use learngraph_pipeline::{PipelineError, RunInput, Settings};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use target::Target;
 
@@ -31,6 +33,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const EXIT_QUARANTINED: u8 = 3;
 /// Exit code of a usage or settings error.
 const EXIT_USAGE: u8 = 2;
+/// Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells do).
+const EXIT_INTERRUPTED: u8 = 130;
 
 /// An error in what the user asked for (settings, target), as opposed to a failure while doing it.
 #[derive(Debug)]
@@ -196,15 +200,29 @@ fn load(args: LoadArgs, quiet: bool) -> anyhow::Result<u8> {
     let mut sink = target
         .sink(&settings.target)
         .map_err(|e| UsageError(e.into()))?;
-    let report = learngraph_pipeline::run(
+    let stop = stop_on_signal();
+    let outcome = learngraph_pipeline::run(
         RunInput {
             inputs: args.inputs,
             settings,
             today: today(),
             progress: !quiet,
+            resume: args.resume,
+            stop,
         },
         sink.as_mut(),
-    )?;
+    );
+    let report = match outcome {
+        Ok(report) => report,
+        Err(e @ PipelineError::Interrupted { .. }) => {
+            eprintln!("learngraph: {e}");
+            return Ok(EXIT_INTERRUPTED);
+        }
+        Err(e @ (PipelineError::Unfinished { .. } | PipelineError::ResumeRefused { .. })) => {
+            return Err(UsageError(e.into()).into())
+        }
+        Err(e) => return Err(e.into()),
+    };
     if !quiet {
         eprint!("{}", report.summary());
     }
@@ -213,6 +231,27 @@ fn load(args: LoadArgs, quiet: bool) -> anyhow::Result<u8> {
     } else {
         0
     })
+}
+
+/// A flag the first Ctrl-C (or SIGTERM) sets, so that the run stops reading, writes what is in
+/// flight, checkpoints and says how to resume. A second signal exits at once: the journal is
+/// consistent at every moment, so the resume still works.
+fn stop_on_signal() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let installed = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            eprintln!(
+                "\nlearngraph: stopped at once; the last checkpoint stands (resume with --resume)"
+            );
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+        eprintln!("\nlearngraph: stopping after the batches in flight (again to stop at once)");
+    });
+    if let Err(e) = installed {
+        tracing::warn!(error = %e, "SignalHandlerNotInstalled");
+    }
+    stop
 }
 
 fn validate(args: ValidateArgs) -> anyhow::Result<u8> {

@@ -10,6 +10,12 @@
 //! - An `Err` from `open` or `write` fails the run: the pipeline stops feeding the sink and reports the
 //!   error. Row-level problems never reach a sink; they were quarantined upstream.
 //! - [`GraphSink::finish`] flushes and returns what was written.
+//!
+//! For crash-safe resume a sink also answers [`GraphSink::checkpoint`]: make everything written so
+//! far durable and describe the state to continue from, which the pipeline journals. After a
+//! crash, [`GraphSink::resume`] opens the sink at such a state instead of [`GraphSink::open`];
+//! the batches after it then arrive again, and the sink must leave the target as if the run had
+//! never stopped.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -28,7 +34,7 @@ pub struct LearnerBatch {
 }
 
 /// What a sink wrote, by label and by relationship type.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WriteSummary {
     /// Nodes written per label.
     pub nodes: BTreeMap<String, u64>,
@@ -119,4 +125,17 @@ pub trait GraphSink: Send {
     fn take_rejected(&mut self) -> Vec<TargetRejected> {
         Vec::new()
     }
+
+    /// Whether the sink is at the end of a unit of writing, so that a checkpoint now costs
+    /// nothing extra (a Bolt sink in the middle of a window would write a short one).
+    fn at_boundary(&self) -> bool {
+        true
+    }
+
+    /// Makes every batch written so far durable and returns the state to resume from.
+    fn checkpoint(&mut self) -> Result<serde_json::Value, SinkError>;
+
+    /// Opens the target to continue a run from a state [`GraphSink::checkpoint`] returned: what it
+    /// wrote after that state is undone or will be overwritten by the batches that follow.
+    fn resume(&mut self, state: &serde_json::Value) -> Result<(), SinkError>;
 }

@@ -14,8 +14,10 @@
 //! - [`mod@run`]: the orchestration.
 //! - [`quarantine`]: the JSONL file of rejected rows; [`ratelimit`]: repeated warnings, limited.
 //! - [`report`]: `report.json` and the summary on stderr; [`report_html`]: `report.html`.
+//! - [`journal`]: the checkpoint journal that crash-safe resume reads.
 //! - [`mod@preflight`]: geography checks on the first pass (strict mode, coverage, `validate`).
 
+pub mod journal;
 pub mod preflight;
 pub mod progress;
 pub mod quarantine;

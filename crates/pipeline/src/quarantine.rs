@@ -5,8 +5,8 @@
 //! (reason `target_rejected`) has its key in `learner_id` and the target's message; its row was
 //! valid, and the export holds it at `line`.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -44,6 +44,29 @@ impl Quarantine {
             w: BufWriter::new(File::create(path)?),
             rows: 0,
         })
+    }
+
+    /// Reopens the file of a run that stopped, cut back to the `bytes` holding its first `rows`.
+    pub fn resume(path: &Path, bytes: u64, rows: u64) -> std::io::Result<Quarantine> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        file.set_len(bytes)?;
+        file.seek(SeekFrom::End(0))?;
+        Ok(Quarantine {
+            path: path.to_path_buf(),
+            w: BufWriter::new(file),
+            rows,
+        })
+    }
+
+    /// Makes what is written durable; returns the file's length.
+    pub fn sync(&mut self) -> std::io::Result<u64> {
+        self.w.flush()?;
+        self.w.get_ref().sync_data()?;
+        Ok(self.w.get_ref().metadata()?.len())
     }
 
     /// The file being written.

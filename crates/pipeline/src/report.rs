@@ -23,6 +23,10 @@ pub struct RunReport {
     pub inputs: Vec<InputReport>,
     /// The target, as named (never with a password).
     pub target: String,
+    /// Set when this run resumed one that stopped: what the stopped run had committed. The row
+    /// accounting covers both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<Resumed>,
     /// Row accounting.
     pub rows: RowAccounting,
     /// Keys that occur more than once, and a sample of superseded rows.
@@ -179,6 +183,17 @@ pub fn peak_rss_mib() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+/// What a resumed run found committed.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Resumed {
+    /// Batches written before the stop (replayed through the transform, not written again).
+    pub batches: u64,
+    /// Rows in them.
+    pub rows: u64,
+    /// Input bytes they cover.
+    pub input_bytes: u64,
 }
 
 /// Files of the run itself.
@@ -340,6 +355,12 @@ impl RunReport {
             r.quarantined,
             if r.balanced { "" } else { "  (ACCOUNTING MISMATCH)" }
         );
+        if let Some(resumed) = &self.resumed {
+            s += &format!(
+                "  resumed: {} rows were committed before the stop and not written again\n",
+                resumed.rows
+            );
+        }
         if !r.quarantined_by_reason.is_empty() {
             let reasons: Vec<String> = r
                 .quarantined_by_reason

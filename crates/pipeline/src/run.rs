@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -17,13 +18,14 @@ use learngraph_transform::{
     DimensionRegistry, FieldStats, Privacy, PrivacyError, TransformedBatch, Transformer,
 };
 
+use crate::journal::{Checkpoint, Fingerprint, Journal, Record};
 use crate::preflight::{ColumnCheck, GeoCheck, GEO_FIELDS};
 use crate::progress::Progress;
 use crate::quarantine::Quarantine;
 use crate::ratelimit::{Decision, RateLimit};
 use crate::report::{
-    geo_columns, DuplicateReport, InputReport, MergedSample, Outputs, Places, RowAccounting,
-    RunReport, Timings,
+    geo_columns, DuplicateReport, InputReport, MergedSample, Outputs, Places, Resumed,
+    RowAccounting, RunReport, Timings,
 };
 use crate::settings::Settings;
 
@@ -82,6 +84,39 @@ pub enum PipelineError {
         required: f64,
         /// Unresolved values, most frequent first.
         values: Vec<(String, u64, &'static str)>,
+    },
+    /// An earlier run of the same input and settings stopped before it finished.
+    #[error("an earlier run of the same input and settings stopped after {rows} committed rows (journal: {}); run the same command with --resume to continue it, or delete the journal to start over", journal.display())]
+    Unfinished {
+        /// The journal.
+        journal: PathBuf,
+        /// Rows it had committed.
+        rows: u64,
+    },
+    /// `--resume` of a run that is not the same as the one journaled.
+    #[error("cannot resume the run journaled in {}: {why}; run without --resume to start over", journal.display())]
+    ResumeRefused {
+        /// The journal.
+        journal: PathBuf,
+        /// What differs.
+        why: String,
+    },
+    /// Replaying the committed batches did not give the counts the journal holds (a bug, or a
+    /// journal from elsewhere).
+    #[error("resume check failed: the committed batches now hold {now}, the journal says {then}; run without --resume to start over")]
+    ResumeMismatch {
+        /// The counts replayed.
+        now: String,
+        /// The counts journaled.
+        then: String,
+    },
+    /// Stopped by a signal after writing what was in flight and a checkpoint.
+    #[error("interrupted: {rows} rows are committed and checkpointed in {}; run the same command with --resume to continue", journal.display())]
+    Interrupted {
+        /// The journal.
+        journal: PathBuf,
+        /// Rows committed.
+        rows: u64,
     },
     /// A worker thread panicked (a bug).
     #[error("internal error: the {0} thread stopped unexpectedly")]
@@ -157,6 +192,10 @@ pub struct RunInput {
     pub today: Date,
     /// Show progress bars (on a terminal).
     pub progress: bool,
+    /// Continue the unfinished run journaled in the output folder.
+    pub resume: bool,
+    /// Set (by a signal handler) to stop reading; what is in flight is written and checkpointed.
+    pub stop: Arc<AtomicBool>,
 }
 
 /// A batch on its way from a worker to the collector.
@@ -209,12 +248,33 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
     );
 
     let quarantine_path = out_dir.join("quarantine.jsonl");
-    let mut quarantine =
-        Quarantine::create(&quarantine_path).map_err(|source| PipelineError::Output {
-            path: quarantine_path.clone(),
-            source,
-        })?;
-    sink.open()?;
+    let output_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| PipelineError::Output { path, source }
+    };
+    let (mut journal, watermark, today) = begin(&input, sink.describe(), out_dir)?;
+    let mut quarantine = match &watermark {
+        Some(w) => Quarantine::resume(
+            &quarantine_path,
+            w.quarantine_bytes,
+            w.quarantined_by_reason.values().sum(),
+        ),
+        None => Quarantine::create(&quarantine_path),
+    }
+    .map_err(output_error(&quarantine_path))?;
+    match &watermark {
+        Some(w) => {
+            tracing::info!(rows = w.records, batches = w.next_seq, "RunResumed");
+            sink.resume(&w.sink)?
+        }
+        None => sink.open()?,
+    }
+    let mut checkpoints = Checkpoints {
+        journal: &mut journal,
+        interval: Duration::from_secs_f64(settings.pipeline.checkpoint_interval_s.max(0.0)),
+        last: Instant::now(),
+        replay: watermark.clone(),
+    };
 
     // Second pass: reader -> workers -> collector (this thread) -> sink.
     let load_started = Instant::now();
@@ -235,8 +295,9 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
     let outcome = thread::scope(|scope| -> Result<Collected, PipelineError> {
         let source_config = &settings.source;
         let index = &index;
-        let reader =
-            scope.spawn(move || read_stage(source_config, index, &ticket_rx, &raw_tx, &spare_rx));
+        let stop = &input.stop;
+        let reader = scope
+            .spawn(move || read_stage(source_config, index, &ticket_rx, &raw_tx, &spare_rx, stop));
         let mut handles = Vec::with_capacity(workers);
         for (worker, spent_rx) in spent_rxs.into_iter().enumerate() {
             let raw_rx = raw_rx.clone();
@@ -245,7 +306,7 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
             let mut t = Transformer::new(
                 Sentinels::new(&settings.source.sentinels),
                 privacy.clone(),
-                input.today,
+                today,
                 geo.clone(),
             );
             handles.push(scope.spawn(move || {
@@ -259,6 +320,7 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
             &spent_txs,
             sink,
             &mut quarantine,
+            &mut checkpoints,
             index,
             &bar,
         );
@@ -270,7 +332,8 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
             transform_busy += h.join().map_err(|_| PipelineError::Thread("transform"))?;
         }
         let mut collected = collected?;
-        let (read_busy, unmapped) = read?;
+        let (read_busy, unmapped, interrupted) = read?;
+        collected.interrupted = interrupted;
         collected.read_busy = read_busy;
         collected.transform_busy = transform_busy;
         collected.unmapped = unmapped;
@@ -278,10 +341,29 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
     });
     bar.finish();
     let mut c = outcome?;
-    let graph = sink.finish()?;
-    if let Some(last) = index.paths().last() {
-        c.quarantine_refused(sink, &mut quarantine, Path::new(last))?;
+    let last_file = index.paths().last().map(PathBuf::from).unwrap_or_default();
+    let replaying = checkpoints.replayed(c.next_seq);
+    if c.interrupted {
+        // Stopped while replaying, the journal's watermark is still the right one.
+        if !replaying {
+            checkpoints.write(&mut c, sink, &mut quarantine, &last_file, false)?;
+        }
+        return Err(PipelineError::Interrupted {
+            journal: checkpoints.journal.path().to_path_buf(),
+            rows: c.records.max(watermark.as_ref().map_or(0, |w| w.records)),
+        });
     }
+    if let Some(w) = watermark.as_ref().filter(|w| c.next_seq < w.next_seq) {
+        return Err(PipelineError::ResumeMismatch {
+            now: format!("{} batches", c.next_seq),
+            then: format!("{} batches", w.next_seq),
+        });
+    }
+    if !watermark.as_ref().is_some_and(|w| w.complete) {
+        checkpoints.write(&mut c, sink, &mut quarantine, &last_file, true)?;
+    }
+    let graph = sink.finish()?;
+    c.quarantine_refused(sink, &mut quarantine, &last_file)?;
     let load_s = load_started.elapsed().as_secs_f64();
     let (quarantine_path, quarantined) =
         quarantine
@@ -313,6 +395,11 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
             })
             .collect(),
         target: sink.describe(),
+        resumed: watermark.map(|w| Resumed {
+            batches: w.next_seq,
+            rows: w.records,
+            input_bytes: w.input_position,
+        }),
         duplicates: DuplicateReport {
             duplicated_keys: index.duplicated_keys() as u64,
             sample: c
@@ -368,6 +455,9 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
             source,
         }
     })?;
+    journal
+        .append(&Record::Finished)
+        .map_err(output_error(&out_dir.join(crate::journal::JOURNAL_FILE)))?;
     tracing::info!(
         read = report.rows.read,
         loaded = report.rows.loaded,
@@ -388,20 +478,169 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
     Ok(report)
 }
 
-/// Reads batches while tickets allow; returns its busy time and the unmapped header columns.
+/// Opens the journal: a new one, or the unfinished run's when resuming. Returns it with the
+/// watermark to continue from and the run's "today".
+fn begin(
+    input: &RunInput,
+    target: String,
+    out_dir: &Path,
+) -> Result<(Journal, Option<Checkpoint>, Date), PipelineError> {
+    let journal_path = out_dir.join(crate::journal::JOURNAL_FILE);
+    let io = |source| PipelineError::Output {
+        path: journal_path.clone(),
+        source,
+    };
+    let fingerprint = Fingerprint::of(&input.inputs, &input.settings, &target).map_err(io)?;
+    let today = input.today.to_string();
+    let unfinished = Journal::read(out_dir).map_err(io)?.filter(|r| !r.finished);
+    let Some(r) = unfinished else {
+        if input.resume {
+            tracing::warn!(journal = %journal_path.display(), "NothingToResume");
+        }
+        let journal = Journal::begin(out_dir, &fingerprint, &today).map_err(io)?;
+        return Ok((journal, None, input.today));
+    };
+    match (fingerprint.difference(&r.fingerprint), input.resume) {
+        (None, true) => {
+            let today = parse_date(&r.today).unwrap_or(input.today);
+            let journal = Journal::reopen(out_dir, &r).map_err(io)?;
+            Ok((journal, r.watermark, today))
+        }
+        (None, false) => Err(PipelineError::Unfinished {
+            journal: journal_path,
+            rows: r.watermark.map_or(0, |w| w.records),
+        }),
+        (Some(why), true) => Err(PipelineError::ResumeRefused {
+            journal: journal_path,
+            why,
+        }),
+        (Some(why), false) => {
+            tracing::warn!(journal = %journal_path.display(), %why, "UnfinishedRunReplaced");
+            let journal = Journal::begin(out_dir, &fingerprint, &today).map_err(io)?;
+            Ok((journal, None, input.today))
+        }
+    }
+}
+
+fn parse_date(text: &str) -> Option<Date> {
+    let mut parts = text.splitn(3, '-').map(|p| p.parse::<u32>().ok());
+    Date::new(parts.next()??, parts.next()??, parts.next()??)
+}
+
+/// When and how the collector checkpoints, and what a resumed run replays.
+struct Checkpoints<'j> {
+    journal: &'j mut Journal,
+    interval: Duration,
+    last: Instant,
+    /// The watermark of the run this one resumes: batches below it were written.
+    replay: Option<Checkpoint>,
+}
+
+impl Checkpoints<'_> {
+    /// Whether batch `seq` was written before the stop, so is only accounted for.
+    fn replayed(&self, seq: u64) -> bool {
+        self.replay.as_ref().is_some_and(|w| seq < w.next_seq)
+    }
+
+    /// After the last replayed batch: checks that the replay found what the journal holds, and
+    /// takes over what only the target knew (the learners it refused).
+    fn adopt(&self, c: &mut Collected) -> Result<(), PipelineError> {
+        let Some(w) = &self.replay else {
+            return Ok(());
+        };
+        let rejected = crate::quarantine::TARGET_REJECTED;
+        let mut then = w.quarantined_by_reason.clone();
+        let refused = then.remove(rejected).unwrap_or(0);
+        let now: BTreeMap<String, u64> = c
+            .quarantined_by_reason
+            .iter()
+            .filter(|(k, _)| **k != rejected)
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect();
+        let counts = |records, merged, q: &BTreeMap<String, u64>| {
+            format!("{records} rows, {merged} merged, quarantined {q:?}")
+        };
+        if (c.records, c.merged, &now) != (w.records, w.merged, &then) {
+            return Err(PipelineError::ResumeMismatch {
+                now: counts(c.records, c.merged, &now),
+                then: counts(w.records, w.merged, &then),
+            });
+        }
+        c.loaded -= refused;
+        if refused > 0 {
+            c.quarantined_by_reason.insert(rejected, refused);
+        }
+        Ok(())
+    }
+
+    /// Whether a checkpoint is due after a batch.
+    fn due(&self, sink: &dyn GraphSink) -> bool {
+        let waited = self.last.elapsed();
+        waited >= self.interval && (sink.at_boundary() || waited >= 3 * self.interval)
+    }
+
+    /// Makes everything written durable and journals it.
+    fn write(
+        &mut self,
+        c: &mut Collected,
+        sink: &mut dyn GraphSink,
+        quarantine: &mut Quarantine,
+        file: &Path,
+        complete: bool,
+    ) -> Result<(), PipelineError> {
+        let state = sink.checkpoint()?;
+        c.quarantine_refused(sink, quarantine, file)?;
+        let quarantine_bytes = quarantine.sync().map_err(|source| PipelineError::Output {
+            path: quarantine.path().to_path_buf(),
+            source,
+        })?;
+        let record = Record::Checkpoint(Checkpoint {
+            next_seq: c.next_seq,
+            input_position: c.input_position,
+            records: c.records,
+            loaded: c.loaded,
+            merged: c.merged,
+            quarantined_by_reason: c
+                .quarantined_by_reason
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
+            quarantine_bytes,
+            complete,
+            sink: state,
+        });
+        self.journal
+            .append(&record)
+            .map_err(|source| PipelineError::Output {
+                path: self.journal.path().to_path_buf(),
+                source,
+            })?;
+        tracing::debug!(next_seq = c.next_seq, complete, "CheckpointWritten");
+        self.last = Instant::now();
+        Ok(())
+    }
+}
+
+/// Reads batches while tickets allow, until the input ends or `stop` is set. Returns its busy
+/// time, the unmapped header columns, and whether it was stopped.
 fn read_stage(
     config: &learngraph_source::SourceConfig,
     index: &learngraph_source::DuplicateIndex,
     tickets: &Receiver<()>,
     out: &Sender<RowBatch>,
     spare: &Receiver<RowBatch>,
-) -> Result<(Duration, Vec<String>), PipelineError> {
+    stop: &AtomicBool,
+) -> Result<(Duration, Vec<String>, bool), PipelineError> {
     let mut reader = BatchReader::new(config, index);
     let mut busy = Duration::ZERO;
     let mut unmapped = Vec::new();
     loop {
         if tickets.recv().is_err() {
             break; // the collector stopped
+        }
+        if stop.load(Ordering::Relaxed) {
+            tracing::info!("ReadingStopped");
+            return Ok((busy, unmapped, true));
         }
         for used in spare.try_iter() {
             reader.recycle(used);
@@ -420,7 +659,7 @@ fn read_stage(
             break;
         }
     }
-    Ok((busy, unmapped))
+    Ok((busy, unmapped, false))
 }
 
 /// Transforms batches. Learners written by the sink come back here to be dropped: freeing memory
@@ -481,6 +720,11 @@ struct Collected {
     transform_busy: Duration,
     write_busy: Duration,
     unmapped: Vec<String>,
+    /// Batches accounted for, and the input bytes they cover.
+    next_seq: u64,
+    input_position: u64,
+    /// The reader was stopped by a signal.
+    interrupted: bool,
 }
 
 impl Collected {
@@ -517,6 +761,7 @@ fn collect_stage(
     spent: &[Sender<LearnerBatch>],
     sink: &mut dyn GraphSink,
     quarantine: &mut Quarantine,
+    checkpoints: &mut Checkpoints<'_>,
     index: &learngraph_source::DuplicateIndex,
     bar: &Progress,
 ) -> Result<Collected, PipelineError> {
@@ -539,7 +784,14 @@ fn collect_stage(
                 records,
                 input_position,
             } = item;
+            let replayed = checkpoints.replayed(batch.seq);
             for row in &rejected {
+                if replayed {
+                    *c.quarantined_by_reason
+                        .entry(row.reason.code())
+                        .or_default() += 1;
+                    continue;
+                }
                 if let Err(source) = quarantine.write(&paths[file], row) {
                     return Err(PipelineError::Output {
                         path: quarantine.path().to_path_buf(),
@@ -582,15 +834,26 @@ fn collect_stage(
                 learners: batch.learners,
             };
             c.places.remember(&out.dimensions);
-            let t = Instant::now();
-            sink.write(&out)?;
-            c.write_busy += t.elapsed();
-            c.quarantine_refused(sink, quarantine, &paths[file])?;
-            tracing::trace!(
-                seq = out.seq,
-                learners = out.learners.len(),
-                "BatchCommitted"
-            );
+            c.next_seq = out.seq + 1;
+            c.input_position = input_position;
+            if replayed {
+                if !checkpoints.replayed(c.next_seq) {
+                    checkpoints.adopt(&mut c)?;
+                }
+            } else {
+                let t = Instant::now();
+                sink.write(&out)?;
+                c.write_busy += t.elapsed();
+                c.quarantine_refused(sink, quarantine, &paths[file])?;
+                tracing::trace!(
+                    seq = out.seq,
+                    learners = out.learners.len(),
+                    "BatchCommitted"
+                );
+                if checkpoints.due(sink) {
+                    checkpoints.write(&mut c, sink, quarantine, &paths[file], false)?;
+                }
+            }
             // When the worker's queue is full the batch is simply dropped here.
             let _ = spent[worker].try_send(out);
             bar.set(input_position);

@@ -35,6 +35,10 @@ pub struct PipelineConfig {
     pub workers: usize,
     /// Batches in flight between reading and writing, per worker.
     pub batches_in_flight_per_worker: usize,
+    /// Seconds between checkpoints: at most this much work is redone after a crash. A sink in
+    /// the middle of a unit (a Bolt window) is checkpointed at its next boundary, or after three
+    /// intervals at the latest; 0 checkpoints after every batch.
+    pub checkpoint_interval_s: f64,
 }
 
 impl Default for PipelineConfig {
@@ -42,6 +46,7 @@ impl Default for PipelineConfig {
         PipelineConfig {
             workers: 0,
             batches_in_flight_per_worker: 4,
+            checkpoint_interval_s: 10.0,
         }
     }
 }

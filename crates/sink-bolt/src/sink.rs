@@ -427,6 +427,30 @@ impl GraphSink for BoltSink {
         Ok(())
     }
 
+    fn at_boundary(&self) -> bool {
+        self.learners.is_empty() && self.dimensions.iter().all(|d| d.2.is_empty())
+    }
+
+    fn checkpoint(&mut self) -> Result<serde_json::Value, SinkError> {
+        // A window cut short is only a smaller window; a committed statement is durable.
+        self.flush()?;
+        Ok(serde_json::json!({
+            "summary": self.summary,
+            "refused_learners": self.refused_learners,
+        }))
+    }
+
+    fn resume(&mut self, state: &serde_json::Value) -> Result<(), SinkError> {
+        let summary = serde_json::from_value(state["summary"].clone())
+            .map_err(|e| self.error(format!("the checkpoint is not one of this sink: {e}")))?;
+        self.open()?;
+        self.summary = summary;
+        self.refused_learners = state["refused_learners"].as_u64().unwrap_or(0);
+        // The batches after the checkpoint may be partly written: merge, never create twice.
+        self.fresh = false;
+        Ok(())
+    }
+
     fn finish(&mut self) -> Result<WriteSummary, SinkError> {
         self.flush()?;
         let s = &self.stats;

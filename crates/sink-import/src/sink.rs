@@ -1,7 +1,8 @@
 //! The [`ImportDirSink`]: one buffered writer per output file, rows built in a reused buffer.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use learngraph_model::schema::{
@@ -23,27 +24,65 @@ pub struct ImportDirConfig {
     pub geo_relationships: bool,
 }
 
+/// The state a resumed run continues from: the durable length of every data file.
+#[derive(Default, Serialize, Deserialize)]
+struct Checkpoint {
+    files: BTreeMap<String, u64>,
+    summary: WriteSummary,
+}
+
 /// One output file. Every group is always created, so that `import.sh` never names a missing file.
 struct Out {
+    name: &'static str,
     path: PathBuf,
     w: BufWriter<File>,
 }
 
 impl Out {
-    fn create(dir: &Path, name: &str, header: Option<&str>) -> Result<Out, SinkError> {
+    /// Creates the file with its header, or, resuming, cuts it back to its checkpointed length.
+    fn create(
+        dir: &Path,
+        name: &'static str,
+        header: Option<&str>,
+        resume: Option<&Checkpoint>,
+    ) -> Result<Out, SinkError> {
         let path = dir.join(name);
-        let file = File::create(&path).map_err(|source| SinkError::Io {
+        let io = |source| SinkError::Io {
             path: path.clone(),
             source,
-        })?;
+        };
+        let at = resume.and_then(|c| c.files.get(name).copied());
+        let file = match at {
+            Some(len) => {
+                let mut f = OpenOptions::new().write(true).open(&path).map_err(io)?;
+                f.set_len(len).map_err(io)?;
+                f.seek(SeekFrom::End(0)).map_err(io)?;
+                f
+            }
+            None => File::create(&path).map_err(io)?,
+        };
         let mut out = Out {
+            name,
             path,
             w: BufWriter::with_capacity(1 << 20, file),
         };
-        if let Some(h) = header {
+        if let (Some(h), None) = (header, at) {
             out.write(h.as_bytes())?;
         }
         Ok(out)
+    }
+
+    /// Flushes and syncs; returns the file's durable length.
+    fn sync(&mut self) -> Result<u64, SinkError> {
+        self.finish()?;
+        self.w
+            .get_ref()
+            .metadata()
+            .map(|m| m.len())
+            .map_err(|source| SinkError::Io {
+                path: self.path.clone(),
+                source,
+            })
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), SinkError> {
@@ -98,6 +137,27 @@ pub struct ImportDirSink {
     groups: Vec<Group>,
 }
 
+impl Files {
+    fn all(&mut self) -> Vec<&mut Out> {
+        let mut all = vec![
+            &mut self.learners,
+            &mut self.skills,
+            &mut self.programs,
+            &mut self.cohorts,
+            &mut self.countries,
+            &mut self.cities,
+            &mut self.has_skill,
+            &mut self.enrolled_in,
+            &mut self.in_program,
+            &mut self.in_country,
+        ];
+        if let Some(geo) = self.geo.as_mut() {
+            all.extend(geo.iter_mut());
+        }
+        all
+    }
+}
+
 impl ImportDirSink {
     /// A sink for `config.dir`; nothing is touched until [`GraphSink::open`].
     pub fn new(config: ImportDirConfig) -> Self {
@@ -110,7 +170,7 @@ impl ImportDirSink {
         }
     }
 
-    fn open_files(&mut self) -> Result<Files, SinkError> {
+    fn open_files(&mut self, resume: Option<&Checkpoint>) -> Result<Files, SinkError> {
         let dir = self.config.dir.clone();
         std::fs::create_dir_all(&dir).map_err(|source| SinkError::Io {
             path: dir.clone(),
@@ -139,8 +199,8 @@ impl ImportDirSink {
         relg(vec!["enrolled_in.header.csv", "enrolled_in.csv"]);
         relg(vec!["in_program.csv"]);
         relg(vec!["in_country.csv"]);
-        let header_file = |name: &str, text: &str| -> Result<(), SinkError> {
-            let mut o = Out::create(&dir, name, Some(text))?;
+        let header_file = |name: &'static str, text: &str| -> Result<(), SinkError> {
+            let mut o = Out::create(&dir, name, Some(text), None)?;
             o.finish()
         };
         header_file(
@@ -167,16 +227,19 @@ impl ImportDirSink {
                     &dir,
                     "lives_in.csv",
                     Some(&rel_header(label::LEARNER, label::CITY, &[])),
+                    resume,
                 )?,
                 Out::create(
                     &dir,
                     "resides_in.csv",
                     Some(&rel_header(label::LEARNER, label::COUNTRY, &[])),
+                    resume,
                 )?,
                 Out::create(
                     &dir,
                     "from_country.csv",
                     Some(&rel_header(label::LEARNER, label::COUNTRY, &[])),
+                    resume,
                 )?,
             ])
         } else {
@@ -186,43 +249,50 @@ impl ImportDirSink {
             None
         };
         Ok(Files {
-            learners: Out::create(&dir, "learners.csv", None)?,
+            learners: Out::create(&dir, "learners.csv", None, resume)?,
             skills: Out::create(
                 &dir,
                 "skills.csv",
                 Some(&simple("name", label::SKILL, ",display_name")),
+                resume,
             )?,
             programs: Out::create(
                 &dir,
                 "programs.csv",
                 Some(&simple("name", label::PROGRAM, "")),
+                resume,
             )?,
             cohorts: Out::create(
                 &dir,
                 "cohorts.csv",
                 Some(&simple("id", label::COHORT, ",program")),
+                resume,
             )?,
             countries: Out::create(
                 &dir,
                 "countries.csv",
                 Some(&node_header(label::COUNTRY, COUNTRY_PROPERTIES)),
+                resume,
             )?,
             cities: Out::create(
                 &dir,
                 "cities.csv",
                 Some(&node_header(label::CITY, CITY_PROPERTIES)),
+                resume,
             )?,
-            has_skill: Out::create(&dir, "has_skill.csv", None)?,
-            enrolled_in: Out::create(&dir, "enrolled_in.csv", None)?,
+            has_skill: Out::create(&dir, "has_skill.csv", None, resume)?,
+            enrolled_in: Out::create(&dir, "enrolled_in.csv", None, resume)?,
             in_program: Out::create(
                 &dir,
                 "in_program.csv",
                 Some(&rel_header(label::COHORT, label::PROGRAM, &[])),
+                resume,
             )?,
             in_country: Out::create(
                 &dir,
                 "in_country.csv",
                 Some(&rel_header(label::CITY, label::COUNTRY, &[])),
+                resume,
             )?,
             geo,
         })
@@ -372,7 +442,33 @@ impl ImportDirSink {
 impl GraphSink for ImportDirSink {
     fn open(&mut self) -> Result<(), SinkError> {
         self.groups.clear();
-        self.files = Some(self.open_files()?);
+        self.files = Some(self.open_files(None)?);
+        Ok(())
+    }
+
+    fn checkpoint(&mut self) -> Result<serde_json::Value, SinkError> {
+        let mut files = BTreeMap::new();
+        if let Some(f) = self.files.as_mut() {
+            for out in f.all() {
+                files.insert(out.name.to_string(), out.sync()?);
+            }
+        }
+        let state = Checkpoint {
+            files,
+            summary: self.summary.clone(),
+        };
+        Ok(serde_json::to_value(state).unwrap_or_default())
+    }
+
+    fn resume(&mut self, state: &serde_json::Value) -> Result<(), SinkError> {
+        let state: Checkpoint =
+            serde_json::from_value(state.clone()).map_err(|e| SinkError::Target {
+                target: self.describe(),
+                message: format!("the checkpoint does not describe these files: {e}"),
+            })?;
+        self.groups.clear();
+        self.files = Some(self.open_files(Some(&state))?);
+        self.summary = state.summary;
         Ok(())
     }
 
@@ -395,22 +491,7 @@ impl GraphSink for ImportDirSink {
         let Some(mut files) = self.files.take() else {
             return Ok(self.summary.clone());
         };
-        let mut all = vec![
-            &mut files.learners,
-            &mut files.skills,
-            &mut files.programs,
-            &mut files.cohorts,
-            &mut files.countries,
-            &mut files.cities,
-            &mut files.has_skill,
-            &mut files.enrolled_in,
-            &mut files.in_program,
-            &mut files.in_country,
-        ];
-        if let Some(geo) = files.geo.as_mut() {
-            all.extend(geo.iter_mut());
-        }
-        for out in all {
+        for out in files.all() {
             out.finish()?;
         }
         let dir = &self.config.dir;

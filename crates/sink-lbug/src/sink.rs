@@ -1,8 +1,15 @@
 //! The [`LbugSink`]: batches staged as CSV files, bulk-copied into LadybugDB when the run finishes.
+//!
+//! Crash-safe resume: a checkpoint syncs the staged files and records their lengths; a resumed
+//! run cuts them back to those lengths and reads the dimension keys and changed learners staged so
+//! far back from them. The copies at the end are journaled in `copy-progress.log` in the database
+//! folder: before each `COPY`, the table and its row count, synced. A `COPY` is one transaction, so
+//! after a crash the table either still has that count (copy again) or not (it committed). The
+//! line `all` says every copy committed, and outlives the staged files.
 
-use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use lbug::{Connection, Database, LogicalType, SystemConfig, Value};
@@ -27,6 +34,17 @@ pub struct LbugConfig {
 
 /// Keys set-based deletes take at once.
 const DELETE_CHUNK: usize = 10_000;
+
+/// The copy journal, in the database folder.
+const COPY_LOG: &str = "copy-progress.log";
+
+/// The state a resumed run continues from.
+#[derive(Default, Serialize, Deserialize)]
+struct Checkpoint {
+    /// Durable length in bytes and rows of each staged file, by table (and of the changed learners' keys, `changed`).
+    staged: BTreeMap<String, (u64, u64)>,
+    summary: WriteSummary,
+}
 
 /// What the database held when the sink was opened: the keys a load must not copy again.
 #[derive(Default)]
@@ -59,21 +77,69 @@ struct Staged {
 }
 
 impl Staged {
-    fn create(dir: &Path, table: Ident, columns: &[&str]) -> Result<Staged, SinkError> {
+    /// Creates the file with its header, or, resuming, cuts it back to `at` (bytes, rows).
+    fn create(
+        dir: &Path,
+        table: Ident,
+        columns: &[&str],
+        at: Option<(u64, u64)>,
+    ) -> Result<Staged, SinkError> {
         let path = dir.join(format!("{table}.csv"));
-        let file = File::create(&path).map_err(|source| SinkError::Io {
+        let io = |source| SinkError::Io {
             path: path.clone(),
             source,
-        })?;
+        };
+        let file = match at {
+            Some((bytes, _)) => {
+                let mut f = OpenOptions::new().write(true).open(&path).map_err(io)?;
+                f.set_len(bytes).map_err(io)?;
+                f.seek(SeekFrom::End(0)).map_err(io)?;
+                f
+            }
+            None => File::create(&path).map_err(io)?,
+        };
         let mut staged = Staged {
             table,
             path,
             w: BufWriter::with_capacity(1 << 20, file),
-            rows: 0,
+            rows: at.map_or(0, |(_, rows)| rows),
         };
-        let header = columns.join(",") + "\n";
-        staged.write(header.as_bytes(), 0)?;
+        if at.is_none() {
+            let header = columns.join(",") + "\n";
+            staged.write(header.as_bytes(), 0)?;
+        }
         Ok(staged)
+    }
+
+    /// Flushes and syncs; returns the durable (bytes, rows).
+    fn sync(&mut self) -> Result<(u64, u64), SinkError> {
+        self.flush()?;
+        let io = |source| SinkError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let file = self.w.get_ref();
+        file.sync_data().map_err(io)?;
+        Ok((file.metadata().map_err(io)?.len(), self.rows))
+    }
+
+    /// The first column of every row staged so far (keys, with the header skipped).
+    fn keys(&mut self) -> Result<Vec<String>, SinkError> {
+        self.flush()?;
+        let error = |e: csv::Error| SinkError::Io {
+            path: self.path.clone(),
+            source: std::io::Error::other(e),
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_path(&self.path)
+            .map_err(error)?;
+        let mut keys = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(error)?;
+            keys.push(record.get(0).unwrap_or_default().to_string());
+        }
+        Ok(keys)
     }
 
     fn write(&mut self, bytes: &[u8], rows: u64) -> Result<(), SinkError> {
@@ -99,11 +165,17 @@ pub struct LbugSink {
     existing: Existing,
     /// Staged files by table, in load order: node tables, then relationship tables.
     staged: Vec<Staged>,
-    /// Learners whose stored version is replaced.
+    /// Learners whose stored version is replaced, and their staged file.
     changed: Vec<String>,
+    changed_file: Option<Staged>,
+    /// A resumed run found every copy committed: only the summary remains.
+    copied_all: bool,
     row: RowBuf,
     summary: WriteSummary,
 }
+
+/// The staged file of changed learners' keys (never copied: it names what to delete).
+const CHANGED: Ident = Ident::new("changed");
 
 impl LbugSink {
     /// A sink for the database folder `config.dir`; nothing is touched until [`GraphSink::open`].
@@ -114,6 +186,8 @@ impl LbugSink {
             existing: Existing::default(),
             staged: Vec::new(),
             changed: Vec::new(),
+            changed_file: None,
+            copied_all: false,
             row: RowBuf::default(),
             summary: WriteSummary::default(),
         }
@@ -163,7 +237,29 @@ impl LbugSink {
         Ok(())
     }
 
-    fn stage(&mut self) -> Result<(), SinkError> {
+    /// Opens the database, creates the schema, and reads what it holds.
+    fn open_database(&mut self) -> Result<(), SinkError> {
+        let dir = self.config.dir.clone();
+        std::fs::create_dir_all(&dir).map_err(|source| SinkError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let system = SystemConfig::default().buffer_pool_size(self.config.buffer_pool_mib << 20);
+        let db = Database::new(crate::database_path(&dir), system)
+            .map_err(|e| self.target_error(format!("cannot open the database: {e}")))?;
+        {
+            let conn = self.connection(&db)?;
+            for statement in ddl() {
+                conn.query(&statement).map_err(|e| self.target_error(e))?;
+            }
+            self.read_existing(&conn)?;
+        }
+        self.db = Some(db);
+        Ok(())
+    }
+
+    /// Creates the staged files, or reopens them at a checkpoint.
+    fn stage(&mut self, at: Option<&Checkpoint>) -> Result<(), SinkError> {
         let dir = self.staging_dir();
         // A path is part of a COPY statement's text; refuse the characters that could end it.
         let text = dir.to_string_lossy();
@@ -176,15 +272,32 @@ impl LbugSink {
             path: dir.clone(),
             source,
         })?;
+        if at.is_none() {
+            remove_if_present(&self.config.dir.join(COPY_LOG))?;
+        }
+        let position = |table: Ident| at.and_then(|c| c.staged.get(table.as_str()).copied());
         self.staged.clear();
         for (label, props) in NODE_TABLES {
             let columns: Vec<&str> = props.iter().map(|p| p.name.as_str()).collect();
-            self.staged.push(Staged::create(&dir, *label, &columns)?);
+            self.staged
+                .push(Staged::create(&dir, *label, &columns, position(*label))?);
         }
         for (ty, _, _, props) in REL_TABLES {
             let mut columns = vec!["from", "to"];
             columns.extend(props.iter().map(|p| p.name.as_str()));
-            self.staged.push(Staged::create(&dir, *ty, &columns)?);
+            self.staged
+                .push(Staged::create(&dir, *ty, &columns, position(*ty))?);
+        }
+        let mut changed = Staged::create(&dir, CHANGED, &["learner_id"], position(CHANGED))?;
+        self.changed = changed.keys()?;
+        self.changed_file = Some(changed);
+        if at.is_some() {
+            // Dimension nodes staged before the crash must not be staged twice.
+            for (label, _) in &NODE_TABLES[..NODE_TABLES.len() - 1] {
+                for key in self.out(*label).keys()? {
+                    self.existing.is_new(*label, &key);
+                }
+            }
         }
         Ok(())
     }
@@ -280,6 +393,12 @@ impl LbugSink {
             Some(_) => {
                 self.summary.learners_updated += 1;
                 self.changed.push(l.learner_id.clone());
+                self.row.clear();
+                self.row.str(&l.learner_id);
+                self.row.end();
+                if let Some(f) = self.changed_file.as_mut() {
+                    f.write(&self.row.buf, 1)?;
+                }
             }
             None => {}
         }
@@ -347,14 +466,63 @@ impl LbugSink {
         Ok(())
     }
 
-    /// Bulk-copies every staged file that has rows, in load order.
+    /// The number of rows of `table`.
+    fn count(&self, conn: &Connection<'_>, table: Ident) -> Result<i64, SinkError> {
+        let statement = if NODE_TABLES.iter().any(|(l, _)| *l == table) {
+            format!("MATCH (n:{table}) RETURN count(n)")
+        } else {
+            format!("MATCH ()-[r:{table}]->() RETURN count(r)")
+        };
+        let rows = conn.query(&statement).map_err(|e| self.target_error(e))?;
+        for row in rows {
+            if let Some(Value::Int64(n)) = row.into_iter().next() {
+                return Ok(n);
+            }
+        }
+        Err(self.target_error(format!("no count for {table}")))
+    }
+
+    /// Deletes the changed learners' stored versions, then bulk-copies every staged file that
+    /// has rows, in load order, skipping the copies a crashed run committed (see the module
+    /// documentation).
     fn copy_staged(&mut self, conn: &Connection<'_>) -> Result<(), SinkError> {
         for staged in &mut self.staged {
             staged.flush()?;
         }
+        let log_path = self.config.dir.join(COPY_LOG);
+        let logged: HashMap<String, i64> = read_to_string_if_present(&log_path)?
+            .lines()
+            .filter_map(|l| {
+                let (table, count) = l.split_once(' ')?;
+                Some((table.to_string(), count.parse().ok()?))
+            })
+            .collect();
+        let mut log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(|source| SinkError::Io {
+                path: log_path.clone(),
+                source,
+            })?;
+        // Once the learners are copied again, deleting the changed ones would delete them anew.
+        if !logged.contains_key(label::LEARNER.as_str()) {
+            self.delete_changed(conn)?;
+        }
         for staged in &self.staged {
             if staged.rows == 0 {
                 continue;
+            }
+            let before = self.count(conn, staged.table)?;
+            match logged.get(staged.table.as_str()) {
+                Some(&count) if count != before => {
+                    tracing::debug!(table = %staged.table, "TableAlreadyCopied");
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    append_synced(&mut log, &log_path, &format!("{} {before}\n", staged.table))?
+                }
             }
             // Learner text (bios) may hold quoted line breaks, which LadybugDB's parallel CSV
             // reader refuses; the other files have none and are read in parallel.
@@ -375,14 +543,62 @@ impl LbugSink {
                 "TableCopied"
             );
         }
-        for staged in self.staged.iter().filter(|s| s.rows > 0) {
-            if NODE_TABLES.iter().any(|(l, _)| *l == staged.table) {
-                self.summary.add_nodes(staged.table, staged.rows);
+        append_synced(&mut log, &log_path, "all\n")?;
+        let copied: Vec<(Ident, u64)> = self.staged.iter().map(|s| (s.table, s.rows)).collect();
+        self.count_copied(copied);
+        Ok(())
+    }
+
+    fn count_copied(&mut self, copied: impl IntoIterator<Item = (Ident, u64)>) {
+        for (table, rows) in copied.into_iter().filter(|(_, rows)| *rows > 0) {
+            if NODE_TABLES.iter().any(|(l, _)| *l == table) {
+                self.summary.add_nodes(table, rows);
             } else {
-                self.summary.add_relationships(staged.table, staged.rows);
+                self.summary.add_relationships(table, rows);
             }
         }
-        Ok(())
+    }
+
+    /// Removes the staged files, or what a crash left of them.
+    fn remove_staging(&self) -> Result<(), SinkError> {
+        let staging = self.staging_dir();
+        match std::fs::remove_dir_all(&staging) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(SinkError::Io {
+                path: staging,
+                source: e,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn append_synced(log: &mut File, path: &Path, line: &str) -> Result<(), SinkError> {
+    log.write_all(line.as_bytes())
+        .and_then(|()| log.sync_data())
+        .map_err(|source| SinkError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+fn read_to_string_if_present(path: &Path) -> Result<String, SinkError> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Ok(s),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(source) => Err(SinkError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+fn remove_if_present(path: &Path) -> Result<(), SinkError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(SinkError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -393,23 +609,44 @@ fn key_hash(id: &str) -> u64 {
 
 impl GraphSink for LbugSink {
     fn open(&mut self) -> Result<(), SinkError> {
-        let dir = self.config.dir.clone();
-        std::fs::create_dir_all(&dir).map_err(|source| SinkError::Io {
-            path: dir.clone(),
-            source,
-        })?;
-        let system = SystemConfig::default().buffer_pool_size(self.config.buffer_pool_mib << 20);
-        let db = Database::new(crate::database_path(&dir), system)
-            .map_err(|e| self.target_error(format!("cannot open the database: {e}")))?;
-        {
-            let conn = self.connection(&db)?;
-            for statement in ddl() {
-                conn.query(&statement).map_err(|e| self.target_error(e))?;
-            }
-            self.read_existing(&conn)?;
+        self.open_database()?;
+        self.stage(None)
+    }
+
+    fn checkpoint(&mut self) -> Result<serde_json::Value, SinkError> {
+        let mut staged = BTreeMap::new();
+        for s in self.staged.iter_mut().chain(self.changed_file.as_mut()) {
+            staged.insert(s.table.to_string(), s.sync()?);
         }
-        self.db = Some(db);
-        self.stage()
+        let state = Checkpoint {
+            staged,
+            summary: self.summary.clone(),
+        };
+        Ok(serde_json::to_value(state).unwrap_or_default())
+    }
+
+    fn resume(&mut self, state: &serde_json::Value) -> Result<(), SinkError> {
+        let state: Checkpoint = serde_json::from_value(state.clone()).map_err(|e| {
+            self.target_error(format!(
+                "the checkpoint does not describe this database: {e}"
+            ))
+        })?;
+        self.open_database()?;
+        let log = read_to_string_if_present(&self.config.dir.join(COPY_LOG))?;
+        self.summary = state.summary.clone();
+        if log.lines().any(|l| l == "all") {
+            self.copied_all = true;
+            let tables = NODE_TABLES
+                .iter()
+                .map(|(l, _)| *l)
+                .chain(REL_TABLES.iter().map(|r| r.0));
+            let copied: Vec<(Ident, u64)> = tables
+                .filter_map(|t| Some((t, state.staged.get(t.as_str())?.1)))
+                .collect();
+            self.count_copied(copied);
+            return Ok(());
+        }
+        self.stage(Some(&state))
     }
 
     fn write(&mut self, batch: &LearnerBatch) -> Result<(), SinkError> {
@@ -425,18 +662,14 @@ impl GraphSink for LbugSink {
             .db
             .take()
             .ok_or_else(|| self.target_error("finish before open"))?;
-        {
+        if !self.copied_all {
             let conn = self.connection(&db)?;
-            self.delete_changed(&conn)?;
             self.copy_staged(&conn)?;
         }
         drop(db);
         self.staged.clear();
-        let staging = self.staging_dir();
-        std::fs::remove_dir_all(&staging).map_err(|source| SinkError::Io {
-            path: staging,
-            source,
-        })?;
+        self.changed_file = None;
+        self.remove_staging()?;
         self.summary.files = vec![crate::database_path(&self.config.dir)];
         Ok(std::mem::take(&mut self.summary))
     }
