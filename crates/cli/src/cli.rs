@@ -156,6 +156,13 @@ pub struct LoadArgs {
     /// report folder's checkpoint.journal; the input and settings must be the same.
     #[arg(long)]
     pub resume: bool,
+    /// Write only learners that are new or changed since the target was last loaded (always so
+    /// on the embedded database); the report lists added, updated, unchanged and missing.
+    #[arg(long)]
+    pub incremental: bool,
+    /// Delete the stored learners this export does not hold (implies --incremental).
+    #[arg(long)]
+    pub delete_missing: bool,
     /// Settings.
     #[command(flatten)]
     pub settings: SettingsArgs,

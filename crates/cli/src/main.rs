@@ -195,7 +195,9 @@ fn toml_string(s: &str) -> String {
 }
 
 fn load(args: LoadArgs, quiet: bool) -> anyhow::Result<u8> {
-    let settings = settings(&args.settings)?;
+    let mut settings = settings(&args.settings)?;
+    settings.target.incremental |= args.incremental || args.delete_missing;
+    settings.target.delete_missing |= args.delete_missing;
     let target = Target::parse(&settings.target.uri).map_err(|e| UsageError(e.into()))?;
     let mut sink = target
         .sink(&settings.target)

@@ -39,6 +39,9 @@ pub enum TargetError {
     /// Nothing learngraph knows.
     #[error("target `{0}`: unknown kind of target; expected embedded:DIR, bolt://HOST:PORT or import-dir:DIR")]
     Unknown(String),
+    /// Import files are a whole graph, never a change to one.
+    #[error("target `{0}` is a folder of import files, which always hold the whole export; --incremental and --delete-missing need a database target")]
+    NotIncremental(String),
     /// The target cannot answer queries.
     #[error("target `{0}` is a folder of import files, which cannot answer queries; query the database they were imported into")]
     NotQueryable(String),
@@ -61,16 +64,20 @@ impl Target {
     /// Builds the sink.
     pub fn sink(&self, config: &TargetConfig) -> Result<Box<dyn GraphSink>, TargetError> {
         Ok(match self {
-            Target::Bolt(target) => Box::new(BoltSink::new(bolt_config(
-                target,
-                &config.bolt,
-                config.geo_relationships,
-            )?)),
+            Target::Bolt(target) => Box::new(BoltSink::new(BoltConfig {
+                incremental: config.incremental || config.delete_missing,
+                delete_missing: config.delete_missing,
+                ..bolt_config(target, &config.bolt, config.geo_relationships)?
+            })),
             Target::Embedded(dir) => Box::new(LbugSink::new(LbugConfig {
                 dir: dir.clone(),
                 geo_relationships: config.geo_relationships,
                 buffer_pool_mib: config.embedded.buffer_pool_mib,
+                delete_missing: config.delete_missing,
             })),
+            Target::ImportDir(_) if config.incremental || config.delete_missing => {
+                return Err(TargetError::NotIncremental(config.uri.clone()))
+            }
             Target::ImportDir(dir) => Box::new(ImportDirSink::new(ImportDirConfig {
                 dir: dir.clone(),
                 geo_relationships: config.geo_relationships,
@@ -122,6 +129,8 @@ fn bolt_config(
         max_retries: s.max_retries,
         server_wait: std::time::Duration::from_secs(s.server_wait_s),
         geo_relationships,
+        incremental: false,
+        delete_missing: false,
     })
 }
 

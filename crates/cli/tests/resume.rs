@@ -13,7 +13,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -144,68 +143,6 @@ fn accounting(report: &Value) -> Value {
     })
 }
 
-/// Every node with its properties and every relationship with its ends and properties, sorted:
-/// equal dumps are equal graphs (a lost or doubled edge shows as a missing or repeated line).
-fn dump(target: &str, extra: &[&str]) -> BTreeMap<String, Vec<String>> {
-    let nodes = [
-        ("Learner", "learner_id"),
-        ("Skill", "name"),
-        ("Program", "name"),
-        ("Cohort", "id"),
-        ("Country", "code"),
-        ("City", "id"),
-    ];
-    let rels = [
-        ("HAS_SKILL", "a.learner_id", "b.name", ""),
-        (
-            "ENROLLED_IN",
-            "a.learner_id",
-            "b.id",
-            ", r.status, r.enrolled_at, r.completed_at, r.score",
-        ),
-        ("IN_PROGRAM", "a.id", "b.name", ""),
-        ("IN_COUNTRY", "a.id", "b.code", ""),
-    ];
-    let mut out = BTreeMap::new();
-    let mut lines = |name: &str, cypher: String| {
-        let args: Vec<&str> = [&[cypher.as_str(), "--target", target][..], extra].concat();
-        let mut rows: Vec<String> = common::query_json(&args)
-            .1
-            .iter()
-            .map(|r| serde_json::to_string(r).unwrap())
-            .collect();
-        rows.sort();
-        out.insert(name.to_string(), rows);
-    };
-    for (label, key) in nodes {
-        lines(
-            label,
-            format!("MATCH (n:{label}) RETURN n.{key} AS k, n AS n"),
-        );
-    }
-    for (ty, from, to, props) in rels {
-        lines(
-            ty,
-            format!("MATCH (a)-[r:{ty}]->(b) RETURN {from} AS f, {to} AS t{props}"),
-        );
-    }
-    out
-}
-
-fn assert_same_graph(
-    clean: &BTreeMap<String, Vec<String>>,
-    resumed: &BTreeMap<String, Vec<String>>,
-) {
-    for (name, rows) in clean {
-        let got = &resumed[name];
-        assert_eq!(got.len(), rows.len(), "{name}: count differs");
-        for (a, b) in rows.iter().zip(got) {
-            assert_eq!(a, b, "{name} differs");
-        }
-    }
-    assert!(!clean["Learner"].is_empty() && !clean["HAS_SKILL"].is_empty());
-}
-
 #[test]
 fn import_files_killed_anywhere_resume_to_the_same_bytes() {
     let tmp = tempfile::tempdir().unwrap();
@@ -273,7 +210,10 @@ fn embedded_killed_anywhere_resumes_to_the_same_graph() {
     let killed = crash_and_resume(&args, span, kills, seed);
     assert!(killed > 0);
 
-    assert_same_graph(&dump(&db("clean"), &[]), &dump(&db("out"), &[]));
+    common::assert_same_graph(
+        &common::dump(&db("clean"), &[]),
+        &common::dump(&db("out"), &[]),
+    );
     let (a, b) = (
         report(&tmp.path().join("clean-run")),
         report(&tmp.path().join("run")),
@@ -282,33 +222,12 @@ fn embedded_killed_anywhere_resumes_to_the_same_graph() {
     assert!(b["graph"]["learners_updated"].as_u64().unwrap() > 0);
 }
 
-/// The server of `scripts/test.sh`, with a fresh database.
-fn bolt_database(name: &str) -> String {
-    let bolt = std::env::var("LEARNGRAPH_TEST_BOLT")
-        .expect("LEARNGRAPH_TEST_BOLT is not set: run the tests with scripts/test.sh");
-    let http = std::env::var("ARCADEDB_HTTP").unwrap();
-    let password = std::env::var("NEO4J_PASSWORD").unwrap();
-    for command in [
-        format!("drop database {name}"),
-        format!("create database {name}"),
-    ] {
-        let out = Command::new("curl")
-            .args(["-s", "-u", &format!("root:{password}"), "-X", "POST"])
-            .arg(format!("{http}/api/v1/server"))
-            .args(["-d", &serde_json::json!({ "command": command }).to_string()])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-    }
-    bolt
-}
-
 #[test]
 fn bolt_killed_anywhere_resumes_to_the_same_graph() {
     let tmp = tempfile::tempdir().unwrap();
     let (input, _) = common::generate(tmp.path(), 2_500, 44);
-    let bolt = bolt_database("resume_clean");
-    bolt_database("resume_out");
+    let bolt = common::bolt_database("resume_clean");
+    common::bolt_database("resume_out");
     let extra = |db: &'static str| ["--database", db, "--set", "target.bolt.batch_rows=100"];
     let clean = load_args(
         &input,
@@ -324,9 +243,9 @@ fn bolt_killed_anywhere_resumes_to_the_same_graph() {
     let killed = crash_and_resume(&args, span, kills.max(1), seed);
     assert!(killed > 0);
 
-    assert_same_graph(
-        &dump(&bolt, &["--database", "resume_clean"]),
-        &dump(&bolt, &["--database", "resume_out"]),
+    common::assert_same_graph(
+        &common::dump(&bolt, &["--database", "resume_clean"]),
+        &common::dump(&bolt, &["--database", "resume_out"]),
     );
     let (a, b) = (
         report(&tmp.path().join("clean-run")),

@@ -23,5 +23,5 @@ pub use graph::{
     EnrollmentStatus, Gender, Key, Learner, Program, Skill,
 };
 pub use query::{GraphQuery, Param, QueryError, Table};
-pub use sink::{GraphSink, LearnerBatch, SinkError, TargetRejected, WriteSummary};
+pub use sink::{GraphSink, LearnerBatch, SinkError, TargetRejected, WriteSummary, MISSING_SAMPLE};
 pub use value::{Date, DateTime};

@@ -42,11 +42,22 @@ pub struct WriteSummary {
     pub relationships: BTreeMap<String, u64>,
     /// Files the sink produced, if any.
     pub files: Vec<PathBuf>,
+    /// Learners new to a target that held learners before the run (an incremental load).
+    pub learners_added: u64,
     /// Learners already in the target with the same `content_hash`, so not written again.
     pub learners_unchanged: u64,
     /// Learners already in the target with another `content_hash`, replaced (counted in `nodes`).
     pub learners_updated: u64,
+    /// Learners in the target before the run that this export does not hold.
+    pub learners_missing: u64,
+    /// Of those, deleted with their relationships (`target.delete_missing`).
+    pub learners_deleted: u64,
+    /// Keys of missing learners, sorted, at most [`MISSING_SAMPLE`].
+    pub missing_sample: Vec<String>,
 }
+
+/// How many keys of missing learners a summary lists.
+pub const MISSING_SAMPLE: usize = 1000;
 
 impl WriteSummary {
     /// Adds `n` nodes of `label`.
@@ -124,6 +135,13 @@ pub trait GraphSink: Send {
     /// Learners the target refused since the last call (see [`TargetRejected`]).
     fn take_rejected(&mut self) -> Vec<TargetRejected> {
         Vec::new()
+    }
+
+    /// A batch written before the crash that this run resumes: not to be written again, but to
+    /// be taken into account (a sink that reports learners missing from the export marks its
+    /// learners as seen).
+    fn replayed(&mut self, batch: &LearnerBatch) {
+        let _ = batch;
     }
 
     /// Whether the sink is at the end of a unit of writing, so that a checkpoint now costs

@@ -837,6 +837,7 @@ fn collect_stage(
             c.next_seq = out.seq + 1;
             c.input_position = input_position;
             if replayed {
+                sink.replayed(&out);
                 if !checkpoints.replayed(c.next_seq) {
                     checkpoints.adopt(&mut c)?;
                 }

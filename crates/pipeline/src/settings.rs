@@ -60,6 +60,12 @@ pub struct TargetConfig {
     pub uri: String,
     /// Also write `LIVES_IN`, `RESIDES_IN` and `FROM_COUNTRY` (off in the hybrid model).
     pub geo_relationships: bool,
+    /// Write only what changed since the target was last loaded: learners whose `content_hash`
+    /// is stored already are skipped. Always so on the embedded database; on Bolt it costs a read
+    /// of every stored key first; import files are always a full load.
+    pub incremental: bool,
+    /// Delete the stored learners the export does not hold (they are reported either way).
+    pub delete_missing: bool,
     /// The embedded database.
     pub embedded: EmbeddedConfig,
     /// A Bolt server.
@@ -71,6 +77,8 @@ impl Default for TargetConfig {
         TargetConfig {
             uri: "embedded:learngraph.lbdb".into(),
             geo_relationships: false,
+            incremental: false,
+            delete_missing: false,
             embedded: EmbeddedConfig::default(),
             bolt: BoltSettings::default(),
         }

@@ -161,6 +161,21 @@ pub async fn any_row(graph: &Graph, statement: &str) -> Result<bool, neo4rs::Err
     Ok(found)
 }
 
+/// Streams the rows of a read `statement` through `f`, in one transaction.
+pub async fn for_each_row(
+    graph: &Graph,
+    statement: &str,
+    mut f: impl FnMut(&neo4rs::Row),
+) -> Result<(), neo4rs::Error> {
+    let mut txn = graph.start_txn().await?;
+    let mut stream = txn.execute(query(statement)).await?;
+    while let Some(row) = stream.next(txn.handle()).await? {
+        f(&row);
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Runs `statement` with `$rows` bound to `rows`, retrying as the policy says.
 pub async fn run(
     graph: &Graph,

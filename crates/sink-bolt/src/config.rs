@@ -54,6 +54,11 @@ pub struct BoltConfig {
     pub server_wait: Duration,
     /// Also write `LIVES_IN`, `RESIDES_IN` and `FROM_COUNTRY`.
     pub geo_relationships: bool,
+    /// Skip learners stored with the same `content_hash`; replace the relationships of changed
+    /// ones.
+    pub incremental: bool,
+    /// Delete stored learners the export does not hold.
+    pub delete_missing: bool,
 }
 
 /// Reads a password from a file: the first line, without its line break.

@@ -7,13 +7,21 @@
 //! conflict on the page that new records are appended to, which is retried), then the
 //! relationships in `writers` rounds. The pipeline's thread waits while a window is written; the bounded queues
 //! before it hold the transform back, so memory stays flat.
+//!
+//! An incremental load first reads every stored learner's key and `content_hash`. Unchanged
+//! learners are skipped; a changed learner's relationships are deleted at the start of its
+//! window and written anew. Its `content_hash` is written last, after its relationships, so that
+//! a learner whose writing a crash cut short does not look unchanged to the resumed run.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use learngraph_model::schema::{label, schema_statements, Ident};
-use learngraph_model::{GraphSink, LearnerBatch, SinkError, TargetRejected, WriteSummary};
+use learngraph_model::{
+    GraphSink, LearnerBatch, SinkError, TargetRejected, WriteSummary, MISSING_SAMPLE,
+};
 use neo4rs::{query, ConfigBuilder, Graph};
 
 use crate::client::{run_isolating, Failure, Refusal, Retry, RetryStats, Statement};
@@ -39,6 +47,12 @@ pub struct BoltSink {
     refused_learners: u64,
     /// The database held no learner when the run began: relationships are created, not merged.
     fresh: bool,
+    /// Incremental: stored `content_hash` by 64-bit hash of the key, and those the export holds.
+    stored: HashMap<u64, u64>,
+    seen: HashSet<u64>,
+    /// Incremental: the window's changed learners, and every written learner's `content_hash`.
+    changed: Rows,
+    hashes: Rows,
     summary: WriteSummary,
 }
 
@@ -68,8 +82,86 @@ impl BoltSink {
             rejected: Vec::new(),
             refused_learners: 0,
             fresh: false,
+            stored: HashMap::new(),
+            seen: HashSet::new(),
+            changed: Rows::default(),
+            hashes: Rows::default(),
             summary: WriteSummary::default(),
         }
+    }
+
+    /// Incremental: reads every stored learner's `content_hash`.
+    fn read_stored(&mut self) -> Result<(), SinkError> {
+        let (graph, runtime) = match (&self.graph, &self.runtime) {
+            (Some(g), Some(r)) => (g.clone(), r),
+            _ => return Err(self.error("read before open")),
+        };
+        let mut stored = HashMap::new();
+        runtime
+            .block_on(crate::client::for_each_row(
+                &graph,
+                st::STORED_LEARNERS,
+                |row| {
+                    if let Ok(id) = row.get::<String>("id") {
+                        // No hash: a learner a crash cut short, never equal to the export's.
+                        let hash = row.get::<String>("hash").ok();
+                        let hash = hash.and_then(|h| u64::from_str_radix(&h, 16).ok());
+                        stored.insert(key_hash(&id), hash.unwrap_or(0));
+                    }
+                },
+            ))
+            .map_err(|e| self.error(format!("cannot read the stored learners: {e}")))?;
+        tracing::debug!(learners = stored.len(), "StoredLearnersRead");
+        self.stored = stored;
+        Ok(())
+    }
+
+    /// Incremental: finds the stored learners the export does not hold; deletes them if so
+    /// configured.
+    fn missing(&mut self) -> Result<(), SinkError> {
+        if self.stored.is_empty() {
+            return Ok(());
+        }
+        let (graph, runtime) = match (&self.graph, &self.runtime) {
+            (Some(g), Some(r)) => (g.clone(), r),
+            _ => return Err(self.error("read before open")),
+        };
+        let mut missing = Vec::new();
+        let (stored, seen) = (&self.stored, &self.seen);
+        runtime
+            .block_on(crate::client::for_each_row(
+                &graph,
+                st::STORED_LEARNERS,
+                |row| {
+                    if let Ok(id) = row.get::<String>("id") {
+                        let key = key_hash(&id);
+                        if stored.contains_key(&key) && !seen.contains(&key) {
+                            missing.push(id);
+                        }
+                    }
+                },
+            ))
+            .map_err(|e| self.error(format!("cannot read the stored learners: {e}")))?;
+        missing.sort_unstable();
+        self.summary.learners_missing = missing.len() as u64;
+        self.summary.missing_sample = missing.iter().take(MISSING_SAMPLE).cloned().collect();
+        if !self.config.delete_missing || missing.is_empty() {
+            return Ok(());
+        }
+        let statement = Statement::idempotent(st::DELETE_LEARNERS.to_string());
+        let (retry, stats) = (self.retry(), Arc::clone(&self.stats));
+        let batch_rows = self.config.batch_rows.max(1);
+        let rows: Vec<neo4rs::BoltType> = missing.iter().map(|id| st::id_row(id, None)).collect();
+        runtime
+            .block_on(async {
+                for part in rows.chunks(batch_rows) {
+                    crate::client::run(&graph, &statement, part, retry, &stats).await?;
+                }
+                Ok::<(), Failure>(())
+            })
+            .map_err(|f| self.error(describe_failure(&f)))?;
+        self.summary.learners_deleted = missing.len() as u64;
+        Ok(())
     }
 
     fn error(&self, message: impl std::fmt::Display) -> SinkError {
@@ -142,7 +234,7 @@ impl BoltSink {
             .filter(|d| !d.2.is_empty())
             .map(|(l, k, rows)| {
                 (
-                    Statement::idempotent(merge_nodes(*l, *k)),
+                    Statement::idempotent(st::merge_dimension_nodes(*l, *k)),
                     std::mem::take(rows),
                 )
             })
@@ -159,6 +251,10 @@ impl BoltSink {
             })
             .collect();
         let learners = std::mem::take(&mut self.learners);
+        let changed = std::mem::take(&mut self.changed);
+        let hashes = std::mem::take(&mut self.hashes);
+        let delete_rels = Statement::idempotent(st::DELETE_LEARNER_RELS.to_string());
+        let set_hashes = Statement::idempotent(st::SET_CONTENT_HASH.to_string());
         let rounds = self.grid.take_rounds();
         let learner_statement = Statement::idempotent(merge_nodes(label::LEARNER, key::LEARNER));
         let fresh = self.fresh;
@@ -169,7 +265,8 @@ impl BoltSink {
             .ok_or_else(|| self.error("write before open"))?;
         let outcome: Result<Vec<Refusal>, Failure> = runtime.block_on(async {
             let mut refused = Vec::new();
-            for (statement, rows) in dimensions.into_iter().chain(dimension_rels) {
+            let dimensions = dimensions.into_iter().chain(dimension_rels);
+            for (statement, rows) in [(delete_rels, changed)].into_iter().chain(dimensions) {
                 for part in chunks(rows, batch_rows) {
                     refused.extend(run_isolating(&graph, &statement, part, retry, &stats).await?);
                 }
@@ -212,6 +309,9 @@ impl BoltSink {
                 while let Some(done) = tasks.join_next().await {
                     refused.extend(done.map_err(|e| Failure::Fatal(e.to_string()))??);
                 }
+            }
+            for part in chunks(hashes, batch_rows) {
+                refused.extend(run_isolating(&graph, &set_hashes, part, retry, &stats).await?);
             }
             Ok(refused)
         });
@@ -270,12 +370,33 @@ impl BoltSink {
         }
         self.summary.add_dimensions(d);
 
+        let incremental = self.config.incremental;
+        let mut written = 0u64;
         for l in &batch.learners {
             let owner = || Owner {
                 learner_id: l.learner_id.clone(),
                 source_row: l.source_row,
             };
-            self.learners.push(st::learner_row(l), owner());
+            if incremental {
+                let key = key_hash(&l.learner_id);
+                match self.stored.get(&key) {
+                    Some(&hash) => {
+                        self.seen.insert(key);
+                        if hash == l.content_hash {
+                            self.summary.learners_unchanged += 1;
+                            continue;
+                        }
+                        self.summary.learners_updated += 1;
+                        self.changed.push(st::id_row(&l.learner_id, None), owner());
+                    }
+                    None => self.summary.learners_added += 1,
+                }
+                let row = st::id_row(&l.learner_id, Some(l.content_hash));
+                self.hashes.push(row, owner());
+            }
+            written += 1;
+            self.learners
+                .push(st::learner_row(l, !incremental), owner());
             for s in &l.skills {
                 self.grid.push(
                     0,
@@ -312,9 +433,13 @@ impl BoltSink {
                 }
             }
         }
-        self.summary
-            .add_nodes(label::LEARNER, batch.learners.len() as u64);
+        self.summary.add_nodes(label::LEARNER, written);
     }
+}
+
+/// The 64-bit hash by which an incremental load remembers a stored learner.
+fn key_hash(id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(id.as_bytes())
 }
 
 /// A learner's relationships are created, not merged, when the database held no learner at the
@@ -416,6 +541,9 @@ impl GraphSink for BoltSink {
         tracing::debug!(fresh = self.fresh, "BoltTargetOpened");
         self.graph = Some(graph);
         self.runtime = Some(runtime);
+        if self.config.incremental && has_learners {
+            self.read_stored()?;
+        }
         Ok(())
     }
 
@@ -425,6 +553,15 @@ impl GraphSink for BoltSink {
             self.flush()?;
         }
         Ok(())
+    }
+
+    fn replayed(&mut self, batch: &LearnerBatch) {
+        for l in &batch.learners {
+            let key = key_hash(&l.learner_id);
+            if self.stored.contains_key(&key) {
+                self.seen.insert(key);
+            }
+        }
     }
 
     fn at_boundary(&self) -> bool {
@@ -453,6 +590,7 @@ impl GraphSink for BoltSink {
 
     fn finish(&mut self) -> Result<WriteSummary, SinkError> {
         self.flush()?;
+        self.missing()?;
         let s = &self.stats;
         tracing::info!(
             transient_retries = s.transient.load(Ordering::Relaxed),

@@ -16,6 +16,31 @@ pub fn merge_nodes(label: Ident, key: Ident) -> String {
     format!("UNWIND $rows AS row MERGE (n:{label} {{{key}: row.{key}}}) SET n = row")
 }
 
+/// `MERGE` a dimension node by its key, setting its properties when it is created: a dimension
+/// node keeps the properties it was created with (a skill's display name is the first spelling
+/// seen), on this target as on the embedded one.
+pub fn merge_dimension_nodes(label: Ident, key: Ident) -> String {
+    format!("UNWIND $rows AS row MERGE (n:{label} {{{key}: row.{key}}}) ON CREATE SET n = row")
+}
+
+/// Deletes the relationships of the learners `row.id`: all of them start at the learner, and a
+/// changed learner's are written anew.
+pub const DELETE_LEARNER_RELS: &str =
+    "UNWIND $rows AS row MATCH (l:Learner {learner_id: row.id})-[r]->() DELETE r";
+
+/// Deletes the learners `row.id` with their relationships.
+pub const DELETE_LEARNERS: &str =
+    "UNWIND $rows AS row MATCH (l:Learner {learner_id: row.id}) DETACH DELETE l";
+
+/// Sets the learners' `content_hash`: in an incremental load, the last write of a learner, so that
+/// a learner whose writing a crash cut short is not taken for unchanged.
+pub const SET_CONTENT_HASH: &str =
+    "UNWIND $rows AS row MATCH (l:Learner {learner_id: row.id}) SET l.content_hash = row.hash";
+
+/// Every stored learner's key and `content_hash`.
+pub const STORED_LEARNERS: &str =
+    "MATCH (l:Learner) RETURN l.learner_id AS id, l.content_hash AS hash";
+
 /// `MERGE` a relationship between two existing nodes, found by key; `row.props`, when the type has
 /// properties, replaces the relationship's.
 pub fn merge_rels(ty: Ident, from: (Ident, Ident), to: (Ident, Ident), with_props: bool) -> String {
@@ -161,7 +186,24 @@ fn instant(t: DateTime) -> Option<chrono::DateTime<chrono::FixedOffset>> {
 }
 
 /// The `Learner` node's properties.
-pub fn learner_row(l: &Learner) -> BoltType {
+/// `{id}`, or `{id, hash}` with the learner's `content_hash`.
+pub fn id_row(id: &str, hash: Option<u64>) -> BoltType {
+    let mut r = Row::default();
+    r.put("id", id);
+    if let Some(h) = hash {
+        r.put("hash", content_hash(h));
+    }
+    r.into_bolt()
+}
+
+/// `content_hash` as stored: 16 hexadecimal digits.
+pub fn content_hash(h: u64) -> String {
+    format!("{h:016x}")
+}
+
+/// A learner's node row; without `content_hash` when `with_hash` is false (see
+/// [`SET_CONTENT_HASH`]).
+pub fn learner_row(l: &Learner, with_hash: bool) -> BoltType {
     let mut r = Row::default();
     r.put("learner_id", l.learner_id.as_str())
         .opt("full_name", l.full_name.as_deref())
@@ -189,8 +231,10 @@ pub fn learner_row(l: &Learner) -> BoltType {
         .opt("signup_at", l.signup_at.and_then(instant))
         .opt("last_active_at", l.last_active_at.and_then(instant))
         .opt("assessment_score", l.assessment_score)
-        .put("source_row", l.source_row as i64)
-        .put("content_hash", format!("{:016x}", l.content_hash));
+        .put("source_row", l.source_row as i64);
+    if with_hash {
+        r.put("content_hash", content_hash(l.content_hash));
+    }
     r.into_bolt()
 }
 
@@ -317,7 +361,7 @@ mod tests {
             source_row: 2,
             ..Learner::default()
         };
-        let BoltType::Map(m) = learner_row(&l) else {
+        let BoltType::Map(m) = learner_row(&l, true) else {
             panic!("a map")
         };
         let keys: Vec<String> = m.value.keys().map(|k| k.value.clone()).collect();

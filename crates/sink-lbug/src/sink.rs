@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use lbug::{Connection, Database, LogicalType, SystemConfig, Value};
 use learngraph_model::schema::{label, rel, Ident};
-use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, WriteSummary};
+use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, WriteSummary, MISSING_SAMPLE};
 use learngraph_sink_import::csv_out::{ListSyntax, RowBuf};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,8 @@ pub struct LbugConfig {
     pub geo_relationships: bool,
     /// Memory LadybugDB may use for its page cache, in MiB.
     pub buffer_pool_mib: u64,
+    /// Delete the learners the database holds that the export does not.
+    pub delete_missing: bool,
 }
 
 /// Keys set-based deletes take at once.
@@ -52,11 +54,21 @@ struct Existing {
     /// `content_hash` by 64-bit hash of `learner_id` (the collision odds are those of the
     /// duplicate index, see ARCHITECTURE.md).
     learners: HashMap<u64, u64>,
+    /// Those of `learners` the export holds.
+    seen: HashSet<u64>,
     /// Keys of dimension nodes, by label.
     dimensions: HashMap<Ident, HashSet<String>>,
 }
 
 impl Existing {
+    /// The stored `content_hash` of learner `id`, if stored; marks it as in the export.
+    fn learner(&mut self, id: &str) -> Option<u64> {
+        let key = key_hash(id);
+        let hash = self.learners.get(&key).copied()?;
+        self.seen.insert(key);
+        Some(hash)
+    }
+
     /// Whether the node `key` of `label` is new; remembers it, so that it is staged once.
     fn is_new(&mut self, label: Ident, key: &str) -> bool {
         let keys = self.dimensions.entry(label).or_default();
@@ -385,8 +397,8 @@ impl LbugSink {
     }
 
     fn stage_learner(&mut self, l: &Learner) -> Result<(), SinkError> {
-        match self.existing.learners.get(&key_hash(&l.learner_id)) {
-            Some(&hash) if hash == l.content_hash => {
+        match self.existing.learner(&l.learner_id) {
+            Some(hash) if hash == l.content_hash => {
                 self.summary.learners_unchanged += 1;
                 return Ok(());
             }
@@ -400,7 +412,7 @@ impl LbugSink {
                     f.write(&self.row.buf, 1)?;
                 }
             }
-            None => {}
+            None => self.summary.learners_added += 1,
         }
         let r = &mut self.row;
         r.clear();
@@ -447,15 +459,43 @@ impl LbugSink {
         Ok(())
     }
 
-    /// Deletes the stored versions of changed learners with their relationships, set-based.
-    fn delete_changed(&self, conn: &Connection<'_>) -> Result<(), SinkError> {
-        if self.changed.is_empty() {
+    /// Finds the stored learners the export does not hold; deletes them if so configured.
+    fn missing(&mut self, conn: &Connection<'_>) -> Result<(), SinkError> {
+        if self.existing.learners.is_empty() {
+            return Ok(());
+        }
+        let rows = conn
+            .query("MATCH (l:Learner) RETURN l.learner_id")
+            .map_err(|e| self.target_error(e))?;
+        let mut missing: Vec<String> = rows
+            .filter_map(|row| match row.into_iter().next() {
+                Some(Value::String(id)) => Some(id),
+                _ => None,
+            })
+            .filter(|id| {
+                let key = key_hash(id);
+                self.existing.learners.contains_key(&key) && !self.existing.seen.contains(&key)
+            })
+            .collect();
+        missing.sort_unstable();
+        self.summary.learners_missing = missing.len() as u64;
+        self.summary.missing_sample = missing.iter().take(MISSING_SAMPLE).cloned().collect();
+        if self.config.delete_missing {
+            self.delete(conn, &missing)?;
+            self.summary.learners_deleted = missing.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Deletes learners with their relationships, set-based.
+    fn delete(&self, conn: &Connection<'_>, ids: &[String]) -> Result<(), SinkError> {
+        if ids.is_empty() {
             return Ok(());
         }
         let mut statement = conn
             .prepare("UNWIND $ids AS id MATCH (l:Learner {learner_id: id}) DETACH DELETE l")
             .map_err(|e| self.target_error(e))?;
-        for chunk in self.changed.chunks(DELETE_CHUNK) {
+        for chunk in ids.chunks(DELETE_CHUNK) {
             let ids = chunk.iter().map(|id| Value::String(id.clone())).collect();
             conn.execute(
                 &mut statement,
@@ -507,7 +547,7 @@ impl LbugSink {
             })?;
         // Once the learners are copied again, deleting the changed ones would delete them anew.
         if !logged.contains_key(label::LEARNER.as_str()) {
-            self.delete_changed(conn)?;
+            self.delete(conn, &self.changed)?;
         }
         for staged in &self.staged {
             if staged.rows == 0 {
@@ -613,6 +653,12 @@ impl GraphSink for LbugSink {
         self.stage(None)
     }
 
+    fn replayed(&mut self, batch: &LearnerBatch) {
+        for l in &batch.learners {
+            self.existing.learner(&l.learner_id);
+        }
+    }
+
     fn checkpoint(&mut self) -> Result<serde_json::Value, SinkError> {
         let mut staged = BTreeMap::new();
         for s in self.staged.iter_mut().chain(self.changed_file.as_mut()) {
@@ -664,6 +710,7 @@ impl GraphSink for LbugSink {
             .ok_or_else(|| self.target_error("finish before open"))?;
         if !self.copied_all {
             let conn = self.connection(&db)?;
+            self.missing(&conn)?;
             self.copy_staged(&conn)?;
         }
         drop(db);

@@ -3,6 +3,7 @@
 // Each test file uses its own subset of these.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -65,4 +66,87 @@ pub fn query_json(args: &[&str]) -> (Vec<String>, Vec<Vec<serde_json::Value>>) {
     let columns = serde_json::from_value(table["columns"].clone()).expect("columns");
     let rows = serde_json::from_value(table["rows"].clone()).expect("rows");
     (columns, rows)
+}
+
+/// Every node with its properties and every relationship with its ends and properties, sorted:
+/// equal dumps are equal graphs (a lost or doubled edge shows as a missing or repeated line).
+pub fn dump(target: &str, extra: &[&str]) -> BTreeMap<String, Vec<String>> {
+    let nodes = [
+        ("Learner", "learner_id"),
+        ("Skill", "name"),
+        ("Program", "name"),
+        ("Cohort", "id"),
+        ("Country", "code"),
+        ("City", "id"),
+    ];
+    let rels = [
+        ("HAS_SKILL", "a.learner_id", "b.name", ""),
+        (
+            "ENROLLED_IN",
+            "a.learner_id",
+            "b.id",
+            ", r.status, r.enrolled_at, r.completed_at, r.score",
+        ),
+        ("IN_PROGRAM", "a.id", "b.name", ""),
+        ("IN_COUNTRY", "a.id", "b.code", ""),
+    ];
+    let mut out = BTreeMap::new();
+    let mut lines = |name: &str, cypher: String| {
+        let args: Vec<&str> = [&[cypher.as_str(), "--target", target][..], extra].concat();
+        let mut rows: Vec<String> = query_json(&args)
+            .1
+            .iter()
+            .map(|r| serde_json::to_string(r).unwrap())
+            .collect();
+        rows.sort();
+        out.insert(name.to_string(), rows);
+    };
+    for (label, key) in nodes {
+        lines(
+            label,
+            format!("MATCH (n:{label}) RETURN n.{key} AS k, n AS n"),
+        );
+    }
+    for (ty, from, to, props) in rels {
+        lines(
+            ty,
+            format!("MATCH (a)-[r:{ty}]->(b) RETURN {from} AS f, {to} AS t{props}"),
+        );
+    }
+    out
+}
+
+pub fn assert_same_graph(
+    clean: &BTreeMap<String, Vec<String>>,
+    resumed: &BTreeMap<String, Vec<String>>,
+) {
+    for (name, rows) in clean {
+        let got = &resumed[name];
+        assert_eq!(got.len(), rows.len(), "{name}: count differs");
+        for (a, b) in rows.iter().zip(got) {
+            assert_eq!(a, b, "{name} differs");
+        }
+    }
+    assert!(!clean["Learner"].is_empty() && !clean["HAS_SKILL"].is_empty());
+}
+
+/// The server of `scripts/test.sh`, with a fresh database.
+pub fn bolt_database(name: &str) -> String {
+    let bolt = std::env::var("LEARNGRAPH_TEST_BOLT")
+        .expect("LEARNGRAPH_TEST_BOLT is not set: run the tests with scripts/test.sh");
+    let http = std::env::var("ARCADEDB_HTTP").unwrap();
+    let password = std::env::var("NEO4J_PASSWORD").unwrap();
+    for command in [
+        format!("drop database {name}"),
+        format!("create database {name}"),
+    ] {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "-u", &format!("root:{password}"), "-X", "POST"])
+            .arg(format!("{http}/api/v1/server"))
+            .args(["-d", &serde_json::json!({ "command": command }).to_string()])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    bolt
 }
