@@ -54,6 +54,16 @@ pub enum Command {
         learngraph load part1.csv part2.csv --config learngraph.toml --set pipeline.workers=4\n\n\
         Exit codes: 0 clean, 3 finished with quarantined rows, 2 usage or settings error, 1 failed.")]
     Load(LoadArgs),
+    /// Watch a folder and load each new export that lands in it, incrementally, in the order they
+    /// arrive; a bad file is reported and skipped. State and one report per file are kept in
+    /// REPORT_DIR/watch.
+    #[command(after_help = "Examples:\n  \
+        learngraph watch incoming/                         (into ./learngraph.lbdb)\n  \
+        learngraph watch incoming/ --target bolt://db:7687 --delete-missing\n  \
+        learngraph watch incoming/ --once                  (apply what is there, then exit)\n\n\
+        A file is taken once its size and modification time have not changed for one interval.\n\
+        Exit codes (--once): 0 all applied, 3 a file was skipped or quarantined rows, 1 failed.")]
+    Watch(WatchArgs),
     /// Pre-flight check of an export: rows, duplicates, rows to be quarantined, and geography
     /// coverage with every unresolved value, without writing anything.
     #[command(after_help = "Examples:\n  learngraph validate learners.csv\n  \
@@ -161,6 +171,25 @@ pub struct LoadArgs {
     #[arg(long)]
     pub incremental: bool,
     /// Delete the stored learners this export does not hold (implies --incremental).
+    #[arg(long)]
+    pub delete_missing: bool,
+    /// Settings.
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+/// Arguments of `watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The folder new exports land in (`*.csv`; hidden files and others are ignored).
+    pub dir: PathBuf,
+    /// Seconds between looks at the folder.
+    #[arg(long, default_value_t = 5.0)]
+    pub interval: f64,
+    /// Apply the exports waiting in the folder, then exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Delete the stored learners each export does not hold.
     #[arg(long)]
     pub delete_missing: bool,
     /// Settings.

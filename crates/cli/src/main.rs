@@ -8,6 +8,7 @@ mod cli;
 mod geo;
 mod query;
 mod target;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -30,11 +31,11 @@ use cli::{Cli, Command, ConfigCommand, GeoCommand, LoadArgs, SettingsArgs, Valid
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Exit code of a run that finished but quarantined rows.
-const EXIT_QUARANTINED: u8 = 3;
+pub(crate) const EXIT_QUARANTINED: u8 = 3;
 /// Exit code of a usage or settings error.
 const EXIT_USAGE: u8 = 2;
 /// Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells do).
-const EXIT_INTERRUPTED: u8 = 130;
+pub(crate) const EXIT_INTERRUPTED: u8 = 130;
 
 /// An error in what the user asked for (settings, target), as opposed to a failure while doing it.
 #[derive(Debug)]
@@ -117,6 +118,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
         Command::Load(args) => load(args, cli.quiet),
+        Command::Watch(args) => watch::watch(args, cli.quiet),
         Command::Validate(args) => validate(args),
         Command::Query(args) => {
             let mut overrides = neo4j_env_overrides();
@@ -168,7 +170,7 @@ fn neo4j_env_overrides() -> Vec<String> {
     .collect()
 }
 
-fn settings(args: &SettingsArgs) -> anyhow::Result<Settings> {
+pub(crate) fn settings(args: &SettingsArgs) -> anyhow::Result<Settings> {
     let mut overrides = neo4j_env_overrides();
     overrides.extend(args.set.iter().cloned());
     if let Some(d) = &args.database {
@@ -238,7 +240,7 @@ fn load(args: LoadArgs, quiet: bool) -> anyhow::Result<u8> {
 /// A flag the first Ctrl-C (or SIGTERM) sets, so that the run stops reading, writes what is in
 /// flight, checkpoints and says how to resume. A second signal exits at once: the journal is
 /// consistent at every moment, so the resume still works.
-fn stop_on_signal() -> Arc<AtomicBool> {
+pub(crate) fn stop_on_signal() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     let installed = ctrlc::set_handler(move || {
@@ -321,7 +323,7 @@ fn validate(args: ValidateArgs) -> anyhow::Result<u8> {
     Ok(if verdict.is_ok() { 0 } else { EXIT_QUARANTINED })
 }
 
-fn today() -> Date {
+pub(crate) fn today() -> Date {
     let days = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 86_400);

@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::learngraph;
 use serde_json::Value;
 
 /// Settings that make a small export take many batches and checkpoints.
@@ -260,7 +259,7 @@ fn ctrl_c_writes_what_is_in_flight_and_says_how_to_resume() {
     let (input, _) = common::generate(tmp.path(), 40_000, 45);
     let target = format!("import-dir:{}", tmp.path().join("out").display());
     let args = load_args(&input, &target, &tmp.path().join("run"), &[]);
-    let mut child = Command::new(binary())
+    let child = Command::new(binary())
         .arg("load")
         .args(&args)
         .stderr(Stdio::piped())

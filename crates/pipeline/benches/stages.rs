@@ -106,6 +106,8 @@ fn stages(c: &mut Criterion) {
                     settings,
                     today: today(),
                     progress: false,
+                    resume: false,
+                    stop: Default::default(),
                 };
                 run(input, &mut sink).expect("run").rows.loaded
             },

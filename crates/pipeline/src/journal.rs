@@ -405,25 +405,25 @@ mod tests {
     fn fingerprints_name_what_differs() {
         let dir = tempfile::tempdir().unwrap();
         let fp = fingerprint(dir.path());
-        let input = dir.path().join("in.csv");
+        let inputs = [dir.path().join("in.csv")];
+        let input = &inputs[0];
         let cases: Vec<(Fingerprint, &str)> = vec![
             (
-                Fingerprint::of(&[input.clone()], &Settings::default(), "embedded:x").unwrap(),
+                Fingerprint::of(&inputs, &Settings::default(), "embedded:x").unwrap(),
                 "target",
             ),
             (
                 {
                     let mut s = Settings::default();
                     s.source.batch_rows = 7;
-                    Fingerprint::of(&[input.clone()], &s, "import-dir:out").unwrap()
+                    Fingerprint::of(&inputs, &s, "import-dir:out").unwrap()
                 },
                 "batch_rows",
             ),
             (
                 {
-                    std::fs::write(&input, "learner_id\n2\n").unwrap();
-                    Fingerprint::of(&[input.clone()], &Settings::default(), "import-dir:out")
-                        .unwrap()
+                    std::fs::write(input, "learner_id\n2\n").unwrap();
+                    Fingerprint::of(&inputs, &Settings::default(), "import-dir:out").unwrap()
                 },
                 "has changed",
             ),
@@ -434,8 +434,8 @@ mod tests {
         }
         let mut s = Settings::default();
         s.pipeline.workers = 9;
-        let same = Fingerprint::of(&[input.clone()], &s, "import-dir:out").unwrap();
-        let now = Fingerprint::of(&[input], &Settings::default(), "import-dir:out").unwrap();
+        let same = Fingerprint::of(&inputs, &s, "import-dir:out").unwrap();
+        let now = Fingerprint::of(&inputs, &Settings::default(), "import-dir:out").unwrap();
         assert_eq!(same.difference(&now), None, "thread counts may change");
     }
 }

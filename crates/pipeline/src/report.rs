@@ -390,6 +390,23 @@ impl RunReport {
             nodes.join(", "),
             rels.join(", ")
         );
+        let g = &self.graph;
+        if g.learners_unchanged + g.learners_updated + g.learners_missing > 0 {
+            s += &format!(
+                "  learners: {} added, {} updated, {} unchanged, {} missing from this export{}\n",
+                g.learners_added,
+                g.learners_updated,
+                g.learners_unchanged,
+                g.learners_missing,
+                if g.learners_deleted > 0 {
+                    format!(" ({} deleted)", g.learners_deleted)
+                } else if g.learners_missing > 0 {
+                    " (kept; --delete-missing deletes them)".to_string()
+                } else {
+                    String::new()
+                }
+            );
+        }
         let t = &self.timings;
         s += &format!(
             "  {:.1} s ({:.1} s prescan + {:.1} s load), {:.0} rows/s, {:.0} MB/s, peak {} MiB, {} workers -> {}\n  report: {} (and report.html beside it)\n",

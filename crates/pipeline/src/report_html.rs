@@ -315,6 +315,28 @@ pub fn render(r: &RunReport) -> String {
             .map(|(k, v)| vec![format!("[:{k}]"), thousands(*v)]),
     );
     body.push_str(&table(&["nodes and relationships", "count"], &graph));
+    let g = &r.graph;
+    if g.learners_unchanged + g.learners_updated + g.learners_missing > 0 {
+        body.push_str("<h2>Against what the target held</h2>");
+        let rows: Vec<Vec<String>> = [
+            ("added", g.learners_added),
+            ("updated", g.learners_updated),
+            ("unchanged, not written", g.learners_unchanged),
+            ("missing from this export", g.learners_missing),
+            ("deleted", g.learners_deleted),
+        ]
+        .iter()
+        .map(|(k, v)| vec![k.to_string(), thousands(*v)])
+        .collect();
+        body.push_str(&table(&["learners", "count"], &rows));
+        if !g.missing_sample.is_empty() {
+            body.push_str(&format!(
+                "<p>Missing, first {} by key: {}</p>",
+                g.missing_sample.len().min(50),
+                esc(&g.missing_sample[..g.missing_sample.len().min(50)].join(", "))
+            ));
+        }
+    }
     body.push_str("<h2>Nulls by column and reason</h2>");
     let nulls: Vec<Vec<String>> = r
         .nulls

@@ -314,10 +314,13 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
             }));
         }
         drop((raw_rx, done_tx, spare_tx));
+        let channels = Channels {
+            input: &done_rx,
+            tickets: &ticket_tx,
+            spent: &spent_txs,
+        };
         let collected = collect_stage(
-            &done_rx,
-            &ticket_tx,
-            &spent_txs,
+            &channels,
             sink,
             &mut quarantine,
             &mut checkpoints,
@@ -754,11 +757,16 @@ impl Collected {
     }
 }
 
+/// The collector's channels: transformed batches in; tickets and written batches back upstream.
+struct Channels<'a> {
+    input: &'a Receiver<Transformed>,
+    tickets: &'a Sender<()>,
+    spent: &'a [Sender<LearnerBatch>],
+}
+
 /// Puts batches back in order, de-duplicates dimensions, writes the quarantine and the sink.
 fn collect_stage(
-    input: &Receiver<Transformed>,
-    tickets: &Sender<()>,
-    spent: &[Sender<LearnerBatch>],
+    channels: &Channels<'_>,
     sink: &mut dyn GraphSink,
     quarantine: &mut Quarantine,
     checkpoints: &mut Checkpoints<'_>,
@@ -771,7 +779,7 @@ fn collect_stage(
     let mut quarantine_warnings = RateLimit::new(5, 1000);
     let mut pending: BTreeMap<u64, Transformed> = BTreeMap::new();
     let mut next = 0u64;
-    for item in input {
+    for item in channels.input {
         pending.insert(item.batch.seq, item);
         while let Some(item) = pending.remove(&next) {
             next += 1;
@@ -856,14 +864,14 @@ fn collect_stage(
                 }
             }
             // When the worker's queue is full the batch is simply dropped here.
-            let _ = spent[worker].try_send(out);
+            let _ = channels.spent[worker].try_send(out);
             bar.set(input_position);
             let t = started.elapsed().as_secs_f64();
             if c.timeline.last().is_none_or(|(last, _, _)| t - last >= 0.2) {
                 c.timeline.push((t, c.records, input_position));
             }
             // A ticket back lets the reader start one more batch.
-            let _ = tickets.send(());
+            let _ = channels.tickets.send(());
         }
     }
     Ok(c)

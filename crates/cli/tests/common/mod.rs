@@ -96,7 +96,7 @@ pub fn dump(target: &str, extra: &[&str]) -> BTreeMap<String, Vec<String>> {
         let mut rows: Vec<String> = query_json(&args)
             .1
             .iter()
-            .map(|r| serde_json::to_string(r).unwrap())
+            .map(|r| serde_json::to_string(r).expect("json"))
             .collect();
         rows.sort();
         out.insert(name.to_string(), rows);
@@ -134,8 +134,8 @@ pub fn assert_same_graph(
 pub fn bolt_database(name: &str) -> String {
     let bolt = std::env::var("LEARNGRAPH_TEST_BOLT")
         .expect("LEARNGRAPH_TEST_BOLT is not set: run the tests with scripts/test.sh");
-    let http = std::env::var("ARCADEDB_HTTP").unwrap();
-    let password = std::env::var("NEO4J_PASSWORD").unwrap();
+    let http = std::env::var("ARCADEDB_HTTP").expect("ARCADEDB_HTTP");
+    let password = std::env::var("NEO4J_PASSWORD").expect("NEO4J_PASSWORD");
     for command in [
         format!("drop database {name}"),
         format!("create database {name}"),
@@ -145,7 +145,7 @@ pub fn bolt_database(name: &str) -> String {
             .arg(format!("{http}/api/v1/server"))
             .args(["-d", &serde_json::json!({ "command": command }).to_string()])
             .output()
-            .unwrap();
+            .expect("curl");
         assert!(out.status.success());
     }
     bolt
