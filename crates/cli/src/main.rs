@@ -222,6 +222,12 @@ fn load(args: LoadArgs, quiet: bool) -> anyhow::Result<u8> {
             eprintln!("learngraph: {e}");
             return Ok(EXIT_INTERRUPTED);
         }
+        Err(e @ PipelineError::AlreadyFinished { .. }) => {
+            if !quiet {
+                eprintln!("learngraph: {e}");
+            }
+            return Ok(0);
+        }
         Err(e @ (PipelineError::Unfinished { .. } | PipelineError::ResumeRefused { .. })) => {
             return Err(UsageError(e.into()).into())
         }

@@ -105,6 +105,15 @@ pub fn watch(args: WatchArgs, quiet: bool) -> anyhow::Result<u8> {
                         .files
                         .push(Taken::of(&file, Outcome::Applied, summary.0, report_dir));
                 }
+                // Finished before a crash of the watch kept it from saving its state.
+                Err(e @ PipelineError::AlreadyFinished { .. }) => {
+                    state.files.push(Taken::of(
+                        &file,
+                        Outcome::Applied,
+                        e.to_string(),
+                        report_dir,
+                    ));
+                }
                 Err(e @ PipelineError::Interrupted { .. }) => {
                     eprintln!("learngraph: {e} (the watch resumes it when started again)");
                     return Ok(EXIT_INTERRUPTED);

@@ -93,6 +93,12 @@ pub enum PipelineError {
         /// Rows it had committed.
         rows: u64,
     },
+    /// `--resume` of a run that finished: there is nothing to do.
+    #[error("the run journaled in {} finished already; nothing to resume (its report is beside the journal)", journal.display())]
+    AlreadyFinished {
+        /// The journal.
+        journal: PathBuf,
+    },
     /// `--resume` of a run that is not the same as the one journaled.
     #[error("cannot resume the run journaled in {}: {why}; run without --resume to start over", journal.display())]
     ResumeRefused {
@@ -495,7 +501,14 @@ fn begin(
     };
     let fingerprint = Fingerprint::of(&input.inputs, &input.settings, &target).map_err(io)?;
     let today = input.today.to_string();
-    let unfinished = Journal::read(out_dir).map_err(io)?.filter(|r| !r.finished);
+    let recovered = Journal::read(out_dir).map_err(io)?;
+    let same = |r: &crate::journal::Recovered| fingerprint.difference(&r.fingerprint).is_none();
+    if input.resume && recovered.as_ref().is_some_and(|r| r.finished && same(r)) {
+        return Err(PipelineError::AlreadyFinished {
+            journal: journal_path,
+        });
+    }
+    let unfinished = recovered.filter(|r| !r.finished);
     let Some(r) = unfinished else {
         if input.resume {
             tracing::warn!(journal = %journal_path.display(), "NothingToResume");
