@@ -7,7 +7,11 @@
 # (scripts/arcadedb.sh) and loads a fresh database with the parallel writers, then another with
 # one writer (the straightforward baseline), and prints the ratio of the two. The target "polars"
 # runs the Polars peer of issue 8 (benches/polars_peer.py, Polars from PyPI in a cached venv) on
-# the same file, then the load to import files, and prints the ratio of the two.
+# the same file, then the load to import files, and prints the ratio of the two. The target
+# "resume" loads the embedded database once uninterrupted, then again from empty with a SIGKILL
+# halfway (BENCH_KILL_AT, a share of the clean run's time) followed by `--resume`, and prints the
+# time of each part. Checkpoints cost: LEARNGRAPH_PIPELINE__CHECKPOINT_INTERVAL_S=1e9 turns them
+# off but for the last.
 # Usage: scripts/bench.sh [ROWS]   (default 1700000)
 set -euo pipefail
 rows=${1:-1700000}
@@ -40,7 +44,7 @@ echo "bare scan with the csv crate (the floor): $scan_rps rows/s, $scan_s s"
 load_once() {
   local label=$1 uri=$2
   # Exit code 3 means "finished with quarantined rows", which a generated export always has.
-  "$bin" load "$export_file" --target "$uri" --report-dir "$data/run" --quiet || [ $? -eq 3 ]
+  "$bin" load "$export_file" --target "$uri" --report-dir "$data/run" --quiet "${@:3}" || [ $? -eq 3 ]
   python3 - "$data/run/report.json" "$label" "$scan_s" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -89,6 +93,21 @@ for target in $targets; do
         fresh=$line
         par=$(echo "$line" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "rows/s") print $i}')
         line="$line  (ratio to 1 writer: $(echo "scale=2; $par / $single" | bc))"
+        ;;
+      resume)
+        rm -rf "$data/graph.lbdb" "$data/run"
+        fresh=$(load_once "embedded" "embedded:$data/graph.lbdb")
+        echo "run $i: $fresh"
+        clean_s=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["timings"]["total_s"])' "$data/run/report.json")
+        kill_at=$(echo "$clean_s * ${BENCH_KILL_AT:-0.5}" | bc)
+        rm -rf "$data/graph.lbdb" "$data/run"
+        "$bin" load "$export_file" --target "embedded:$data/graph.lbdb" --report-dir "$data/run" --quiet &
+        pid=$!
+        sleep "$kill_at"
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        line=$(load_once "embedded, resumed" "embedded:$data/graph.lbdb" --resume)
+        line="$line  (killed at $kill_at s; $(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])).get("resumed") or {}; print(r.get("rows", 0), "rows were committed before")' "$data/run/report.json"))"
         ;;
       polars)
         venv="${LEARNGRAPH_CACHE:-$HOME/.cache/learngraph}/polars-venv"

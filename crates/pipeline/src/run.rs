@@ -508,7 +508,8 @@ fn begin(
             journal: journal_path,
         });
     }
-    let unfinished = recovered.filter(|r| !r.finished);
+    // A run that stopped before its first checkpoint committed nothing: start it again.
+    let unfinished = recovered.filter(|r| !r.finished && r.watermark.is_some());
     let Some(r) = unfinished else {
         if input.resume {
             tracing::warn!(journal = %journal_path.display(), "NothingToResume");
