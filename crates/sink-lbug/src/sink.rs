@@ -708,10 +708,14 @@ impl GraphSink for LbugSink {
             .db
             .take()
             .ok_or_else(|| self.target_error("finish before open"))?;
-        if !self.copied_all {
+        {
+            // Also after a crash that followed the copies: the missing learners are still
+            // there (or, deleted, no longer counted).
             let conn = self.connection(&db)?;
             self.missing(&conn)?;
-            self.copy_staged(&conn)?;
+            if !self.copied_all {
+                self.copy_staged(&conn)?;
+            }
         }
         drop(db);
         self.staged.clear();
