@@ -51,8 +51,11 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         learngraph load learners.csv                       (embedded database ./learngraph.lbdb)\n  \
         learngraph load learners.csv --target import-dir:graph-import\n  \
-        learngraph load part1.csv part2.csv --config learngraph.toml --set pipeline.workers=4\n\n\
-        Exit codes: 0 clean, 3 finished with quarantined rows, 2 usage or settings error, 1 failed.")]
+        learngraph load part1.csv part2.csv --config learngraph.toml --set pipeline.workers=4\n  \
+        learngraph load learners.csv --resume              (continue a run that was stopped)\n  \
+        learngraph load newer.csv --target bolt://db:7687 --incremental --delete-missing\n\n\
+        Exit codes: 0 clean, 3 finished with quarantined rows, 2 usage or settings error, 1 failed, \
+        130 stopped by Ctrl-C after a checkpoint.")]
     Load(LoadArgs),
     /// Watch a folder and load each new export that lands in it, incrementally, in the order they
     /// arrive; a bad file is reported and skipped. State and one report per file are kept in

@@ -2,7 +2,7 @@
 //! builds settings and the sink, runs the pipeline, and turns the outcome into an exit code.
 //!
 //! Exit codes: 0 clean run, 3 run finished with quarantined rows, 2 usage or settings error,
-//! 1 failed run.
+//! 1 failed run, 130 stopped by a signal after a checkpoint.
 
 mod cli;
 mod geo;
@@ -12,6 +12,8 @@ mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use std::io::Write;
@@ -20,8 +22,6 @@ use anyhow::Context;
 use clap::Parser;
 use learngraph_model::Date;
 use learngraph_pipeline::{PipelineError, RunInput, Settings};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use target::Target;
 

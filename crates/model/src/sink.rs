@@ -42,7 +42,8 @@ pub struct WriteSummary {
     pub relationships: BTreeMap<String, u64>,
     /// Files the sink produced, if any.
     pub files: Vec<PathBuf>,
-    /// Learners new to a target that held learners before the run (an incremental load).
+    /// Learners new to the target, counted by the sinks that compare with what the target holds
+    /// (the embedded database; Bolt with `incremental`), like the counters below.
     pub learners_added: u64,
     /// Learners already in the target with the same `content_hash`, so not written again.
     pub learners_unchanged: u64,
