@@ -7,7 +7,11 @@
 //! later duplicate supersedes.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+// Four look-ups per row of the first pass: a fast hash (the values are the export's, not an
+// attacker's) instead of SipHash.
+use foldhash::HashMap;
 
 use learngraph_source::{Collected, Field, Sentinels};
 use learngraph_transform::geo::{GeoResolver, Unresolved};
@@ -52,7 +56,7 @@ impl GeoCheck {
             sentinels,
             scratch: FieldStats::default(),
             countries: Default::default(),
-            cities: HashMap::new(),
+            cities: HashMap::default(),
         }
     }
 
@@ -101,7 +105,8 @@ impl GeoCheck {
         let mut c = ColumnCheck::default();
         // One line per place, however its country and its own name were spelt: by city id,
         // shown in its most frequent spelling.
-        let mut missing: HashMap<String, (BTreeMap<String, u64>, &'static str)> = HashMap::new();
+        let mut missing: HashMap<String, (BTreeMap<String, u64>, &'static str)> =
+            HashMap::default();
         let pairs = self
             .cities
             .iter()
