@@ -385,10 +385,17 @@ impl RunReport {
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
+        let written = |list: Vec<String>| {
+            if list.is_empty() {
+                "none written".to_string()
+            } else {
+                list.join(", ")
+            }
+        };
         s += &format!(
             "  nodes: {}\n  relationships: {}\n",
-            nodes.join(", "),
-            rels.join(", ")
+            written(nodes),
+            written(rels)
         );
         let g = &self.graph;
         if g.learners_unchanged + g.learners_updated + g.learners_missing > 0 {
