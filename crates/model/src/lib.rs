@@ -8,6 +8,7 @@
 //! - [`graph`]: nodes and relationships of the model in `graph-model.md`.
 //! - [`schema`]: labels, relationship types and property names as checked identifiers.
 //! - [`sink`]: the [`GraphSink`] trait and the batches it is given.
+//! - [`stored`]: what a target held before an incremental load ([`StoredLearners`]).
 //! - [`query`]: the [`GraphQuery`] trait and the result [`Table`] of read queries.
 //! - [`presets`]: the built-in questions, the same Cypher on every queryable target.
 
@@ -16,6 +17,7 @@ pub mod presets;
 pub mod query;
 pub mod schema;
 pub mod sink;
+pub mod stored;
 pub mod value;
 
 pub use graph::{
@@ -24,4 +26,5 @@ pub use graph::{
 };
 pub use query::{GraphQuery, Param, QueryError, Table};
 pub use sink::{GraphSink, LearnerBatch, SinkError, TargetRejected, WriteSummary, MISSING_SAMPLE};
+pub use stored::StoredLearners;
 pub use value::{Date, DateTime};

@@ -13,14 +13,13 @@
 //! window and written anew. Its `content_hash` is written last, after its relationships, so that
 //! a learner whose writing a crash cut short does not look unchanged to the resumed run.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use learngraph_model::schema::{label, schema_statements, Ident};
 use learngraph_model::{
-    GraphSink, LearnerBatch, SinkError, TargetRejected, WriteSummary, MISSING_SAMPLE,
+    GraphSink, LearnerBatch, SinkError, StoredLearners, TargetRejected, WriteSummary,
 };
 use neo4rs::{query, ConfigBuilder, Graph};
 
@@ -47,9 +46,8 @@ pub struct BoltSink {
     refused_learners: u64,
     /// The database held no learner when the run began: relationships are created, not merged.
     fresh: bool,
-    /// Incremental: stored `content_hash` by 64-bit hash of the key, and those the export holds.
-    stored: HashMap<u64, u64>,
-    seen: HashSet<u64>,
+    /// Incremental: what the database held, and which of it the export holds.
+    stored: StoredLearners,
     /// Incremental: the window's changed learners, and every written learner's `content_hash`.
     changed: Rows,
     hashes: Rows,
@@ -82,35 +80,40 @@ impl BoltSink {
             rejected: Vec::new(),
             refused_learners: 0,
             fresh: false,
-            stored: HashMap::new(),
-            seen: HashSet::new(),
+            stored: StoredLearners::default(),
             changed: Rows::default(),
             hashes: Rows::default(),
             summary: WriteSummary::default(),
         }
     }
 
-    /// Incremental: reads every stored learner's `content_hash`.
-    fn read_stored(&mut self) -> Result<(), SinkError> {
+    /// Streams every stored learner's key and `content_hash` through `f`.
+    fn for_each_stored(&self, mut f: impl FnMut(String, Option<String>)) -> Result<(), SinkError> {
         let (graph, runtime) = match (&self.graph, &self.runtime) {
-            (Some(g), Some(r)) => (g.clone(), r),
+            (Some(g), Some(r)) => (g, r),
             _ => return Err(self.error("read before open")),
         };
-        let mut stored = HashMap::new();
         runtime
             .block_on(crate::client::for_each_row(
-                &graph,
+                graph,
                 st::STORED_LEARNERS,
                 |row| {
                     if let Ok(id) = row.get::<String>("id") {
-                        // No hash: a learner a crash cut short, never equal to the export's.
-                        let hash = row.get::<String>("hash").ok();
-                        let hash = hash.and_then(|h| u64::from_str_radix(&h, 16).ok());
-                        stored.insert(key_hash(&id), hash.unwrap_or(0));
+                        f(id, row.get::<String>("hash").ok());
                     }
                 },
             ))
-            .map_err(|e| self.error(format!("cannot read the stored learners: {e}")))?;
+            .map_err(|e| self.error(format!("cannot read the stored learners: {e}")))
+    }
+
+    /// Incremental: reads every stored learner's `content_hash`.
+    fn read_stored(&mut self) -> Result<(), SinkError> {
+        let mut stored = StoredLearners::default();
+        self.for_each_stored(|id, hash| {
+            // No hash: a learner a crash cut short, never equal to the export's.
+            let hash = hash.and_then(|h| u64::from_str_radix(&h, 16).ok());
+            stored.insert(&id, hash.unwrap_or(0));
+        })?;
         tracing::debug!(learners = stored.len(), "StoredLearnersRead");
         self.stored = stored;
         Ok(())
@@ -122,32 +125,20 @@ impl BoltSink {
         if self.stored.is_empty() {
             return Ok(());
         }
-        let (graph, runtime) = match (&self.graph, &self.runtime) {
-            (Some(g), Some(r)) => (g.clone(), r),
-            _ => return Err(self.error("read before open")),
-        };
         let mut missing = Vec::new();
-        let (stored, seen) = (&self.stored, &self.seen);
-        runtime
-            .block_on(crate::client::for_each_row(
-                &graph,
-                st::STORED_LEARNERS,
-                |row| {
-                    if let Ok(id) = row.get::<String>("id") {
-                        let key = key_hash(&id);
-                        if stored.contains_key(&key) && !seen.contains(&key) {
-                            missing.push(id);
-                        }
-                    }
-                },
-            ))
-            .map_err(|e| self.error(format!("cannot read the stored learners: {e}")))?;
-        missing.sort_unstable();
-        self.summary.learners_missing = missing.len() as u64;
-        self.summary.missing_sample = missing.iter().take(MISSING_SAMPLE).cloned().collect();
+        self.for_each_stored(|id, _| {
+            if self.stored.is_missing(&id) {
+                missing.push(id);
+            }
+        })?;
+        self.summary.record_missing(&mut missing);
         if !self.config.delete_missing || missing.is_empty() {
             return Ok(());
         }
+        let (graph, runtime) = match (&self.graph, &self.runtime) {
+            (Some(g), Some(r)) => (g.clone(), r),
+            _ => return Err(self.error("write before open")),
+        };
         let statement = Statement::idempotent(st::DELETE_LEARNERS.to_string());
         let (retry, stats) = (self.retry(), Arc::clone(&self.stats));
         let batch_rows = self.config.batch_rows.max(1);
@@ -378,10 +369,8 @@ impl BoltSink {
                 source_row: l.source_row,
             };
             if incremental {
-                let key = key_hash(&l.learner_id);
-                match self.stored.get(&key) {
-                    Some(&hash) => {
-                        self.seen.insert(key);
+                match self.stored.visit(&l.learner_id) {
+                    Some(hash) => {
                         if hash == l.content_hash {
                             self.summary.learners_unchanged += 1;
                             continue;
@@ -435,11 +424,6 @@ impl BoltSink {
         }
         self.summary.add_nodes(label::LEARNER, written);
     }
-}
-
-/// The 64-bit hash by which an incremental load remembers a stored learner.
-fn key_hash(id: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(id.as_bytes())
 }
 
 /// A learner's relationships are created, not merged, when the database held no learner at the
@@ -557,10 +541,7 @@ impl GraphSink for BoltSink {
 
     fn replayed(&mut self, batch: &LearnerBatch) {
         for l in &batch.learners {
-            let key = key_hash(&l.learner_id);
-            if self.stored.contains_key(&key) {
-                self.seen.insert(key);
-            }
+            self.stored.visit(&l.learner_id);
         }
     }
 

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use lbug::{Connection, Database, LogicalType, SystemConfig, Value};
 use learngraph_model::schema::{label, rel, Ident};
-use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, WriteSummary, MISSING_SAMPLE};
+use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, StoredLearners, WriteSummary};
 use learngraph_sink_import::csv_out::{ListSyntax, RowBuf};
 use serde::{Deserialize, Serialize};
 
@@ -51,24 +51,13 @@ struct Checkpoint {
 /// What the database held when the sink was opened: the keys a load must not copy again.
 #[derive(Default)]
 struct Existing {
-    /// `content_hash` by 64-bit hash of `learner_id` (the collision odds are those of the
-    /// duplicate index, see ARCHITECTURE.md).
-    learners: HashMap<u64, u64>,
-    /// Those of `learners` the export holds.
-    seen: HashSet<u64>,
+    /// Learners, with their `content_hash`.
+    learners: StoredLearners,
     /// Keys of dimension nodes, by label.
     dimensions: HashMap<Ident, HashSet<String>>,
 }
 
 impl Existing {
-    /// The stored `content_hash` of learner `id`, if stored; marks it as in the export.
-    fn learner(&mut self, id: &str) -> Option<u64> {
-        let key = key_hash(id);
-        let hash = self.learners.get(&key).copied()?;
-        self.seen.insert(key);
-        Some(hash)
-    }
-
     /// Whether the node `key` of `label` is new; remembers it, so that it is staged once.
     fn is_new(&mut self, label: Ident, key: &str) -> bool {
         let keys = self.dimensions.entry(label).or_default();
@@ -232,7 +221,7 @@ impl LbugSink {
                     Value::String(h) => u64::from_str_radix(h, 16).unwrap_or(0),
                     _ => 0,
                 };
-                self.existing.learners.insert(key_hash(id), hash);
+                self.existing.learners.insert(id, hash);
             }
         }
         for (label, props) in &NODE_TABLES[..NODE_TABLES.len() - 1] {
@@ -397,7 +386,7 @@ impl LbugSink {
     }
 
     fn stage_learner(&mut self, l: &Learner) -> Result<(), SinkError> {
-        match self.existing.learner(&l.learner_id) {
+        match self.existing.learners.visit(&l.learner_id) {
             Some(hash) if hash == l.content_hash => {
                 self.summary.learners_unchanged += 1;
                 return Ok(());
@@ -472,14 +461,9 @@ impl LbugSink {
                 Some(Value::String(id)) => Some(id),
                 _ => None,
             })
-            .filter(|id| {
-                let key = key_hash(id);
-                self.existing.learners.contains_key(&key) && !self.existing.seen.contains(&key)
-            })
+            .filter(|id| self.existing.learners.is_missing(id))
             .collect();
-        missing.sort_unstable();
-        self.summary.learners_missing = missing.len() as u64;
-        self.summary.missing_sample = missing.iter().take(MISSING_SAMPLE).cloned().collect();
+        self.summary.record_missing(&mut missing);
         if self.config.delete_missing {
             self.delete(conn, &missing)?;
             self.summary.learners_deleted = missing.len() as u64;
@@ -642,11 +626,6 @@ fn remove_if_present(path: &Path) -> Result<(), SinkError> {
     }
 }
 
-/// The 64-bit hash by which the sink remembers a stored learner.
-fn key_hash(id: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(id.as_bytes())
-}
-
 impl GraphSink for LbugSink {
     fn open(&mut self) -> Result<(), SinkError> {
         self.open_database()?;
@@ -655,7 +634,7 @@ impl GraphSink for LbugSink {
 
     fn replayed(&mut self, batch: &LearnerBatch) {
         for l in &batch.learners {
-            self.existing.learner(&l.learner_id);
+            self.existing.learners.visit(&l.learner_id);
         }
     }
 
