@@ -15,6 +15,7 @@
 //! | `lives_in.csv`, `resides_in.csv`, `from_country.csv` | only with geo relationships on |
 
 pub mod csv_out;
+pub mod out_file;
 mod sink;
 
 pub use sink::{ImportDirConfig, ImportDirSink};

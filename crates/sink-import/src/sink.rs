@@ -1,8 +1,6 @@
 //! The [`ImportDirSink`]: one buffered writer per output file, rows built in a reused buffer.
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use learngraph_model::schema::{
@@ -13,6 +11,7 @@ use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, WriteSummary
 use serde::{Deserialize, Serialize};
 
 use crate::csv_out::{node_header, rel_header, ListSyntax, RowBuf};
+use crate::out_file::OutFile;
 
 /// Settings of the import-files target.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,11 +30,11 @@ struct Checkpoint {
     summary: WriteSummary,
 }
 
-/// One output file. Every group is always created, so that `import.sh` never names a missing file.
+/// One output file, named as in the checkpoint. Every group is always created, so that
+/// `import.sh` never names a missing file.
 struct Out {
     name: &'static str,
-    path: PathBuf,
-    w: BufWriter<File>,
+    file: OutFile,
 }
 
 impl Out {
@@ -46,65 +45,13 @@ impl Out {
         header: Option<&str>,
         resume: Option<&Checkpoint>,
     ) -> Result<Out, SinkError> {
-        let path = dir.join(name);
-        let io = |source| SinkError::Io {
-            path: path.clone(),
-            source,
-        };
         let at = resume.and_then(|c| c.files.get(name).copied());
-        let file = match at {
-            Some(len) => {
-                let mut f = OpenOptions::new().write(true).open(&path).map_err(io)?;
-                f.set_len(len).map_err(io)?;
-                f.seek(SeekFrom::End(0)).map_err(io)?;
-                f
-            }
-            None => File::create(&path).map_err(io)?,
-        };
-        let mut out = Out {
-            name,
-            path,
-            w: BufWriter::with_capacity(1 << 20, file),
-        };
-        if let (Some(h), None) = (header, at) {
-            out.write(h.as_bytes())?;
-        }
-        Ok(out)
-    }
-
-    /// Flushes and syncs; returns the file's durable length.
-    fn sync(&mut self) -> Result<u64, SinkError> {
-        self.finish()?;
-        self.w
-            .get_ref()
-            .metadata()
-            .map(|m| m.len())
-            .map_err(|source| SinkError::Io {
-                path: self.path.clone(),
-                source,
-            })
+        let file = OutFile::open(dir.join(name), header.map(str::as_bytes), at)?;
+        Ok(Out { name, file })
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), SinkError> {
-        self.w.write_all(bytes).map_err(|source| SinkError::Io {
-            path: self.path.clone(),
-            source,
-        })
-    }
-
-    fn finish(&mut self) -> Result<(), SinkError> {
-        let io = |source| SinkError::Io {
-            path: self.path.clone(),
-            source,
-        };
-        self.w.flush().map_err(io)?;
-        self.w
-            .get_ref()
-            .sync_data()
-            .map_err(|source| SinkError::Io {
-                path: self.path.clone(),
-                source,
-            })
+        self.file.write(bytes)
     }
 }
 
@@ -200,8 +147,9 @@ impl ImportDirSink {
         relg(vec!["in_program.csv"]);
         relg(vec!["in_country.csv"]);
         let header_file = |name: &'static str, text: &str| -> Result<(), SinkError> {
-            let mut o = Out::create(&dir, name, Some(text), None)?;
-            o.finish()
+            OutFile::open(dir.join(name), Some(text.as_bytes()), None)?
+                .sync()
+                .map(drop)
         };
         header_file(
             "learners.header.csv",
@@ -450,7 +398,7 @@ impl GraphSink for ImportDirSink {
         let mut files = BTreeMap::new();
         if let Some(f) = self.files.as_mut() {
             for out in f.all() {
-                files.insert(out.name.to_string(), out.sync()?);
+                files.insert(out.name.to_string(), out.file.sync()?);
             }
         }
         let state = Checkpoint {
@@ -492,7 +440,7 @@ impl GraphSink for ImportDirSink {
             return Ok(self.summary.clone());
         };
         for out in files.all() {
-            out.finish()?;
+            out.file.sync()?;
         }
         let dir = &self.config.dir;
         let extra = [

@@ -9,13 +9,14 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use lbug::{Connection, Database, LogicalType, SystemConfig, Value};
 use learngraph_model::schema::{label, rel, Ident};
 use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, StoredLearners, WriteSummary};
 use learngraph_sink_import::csv_out::{ListSyntax, RowBuf};
+use learngraph_sink_import::out_file::OutFile;
 use serde::{Deserialize, Serialize};
 
 use crate::schema::{ddl, NODE_TABLES, REL_TABLES};
@@ -72,8 +73,7 @@ impl Existing {
 /// One staged CSV file: the rows of one table, with a header line.
 struct Staged {
     table: Ident,
-    path: PathBuf,
-    w: BufWriter<File>,
+    file: OutFile,
     rows: u64,
 }
 
@@ -85,55 +85,30 @@ impl Staged {
         columns: &[&str],
         at: Option<(u64, u64)>,
     ) -> Result<Staged, SinkError> {
+        let header = columns.join(",") + "\n";
         let path = dir.join(format!("{table}.csv"));
-        let io = |source| SinkError::Io {
-            path: path.clone(),
-            source,
-        };
-        let file = match at {
-            Some((bytes, _)) => {
-                let mut f = OpenOptions::new().write(true).open(&path).map_err(io)?;
-                f.set_len(bytes).map_err(io)?;
-                f.seek(SeekFrom::End(0)).map_err(io)?;
-                f
-            }
-            None => File::create(&path).map_err(io)?,
-        };
-        let mut staged = Staged {
+        Ok(Staged {
             table,
-            path,
-            w: BufWriter::with_capacity(1 << 20, file),
+            file: OutFile::open(path, Some(header.as_bytes()), at.map(|(bytes, _)| bytes))?,
             rows: at.map_or(0, |(_, rows)| rows),
-        };
-        if at.is_none() {
-            let header = columns.join(",") + "\n";
-            staged.write(header.as_bytes(), 0)?;
-        }
-        Ok(staged)
+        })
     }
 
     /// Flushes and syncs; returns the durable (bytes, rows).
     fn sync(&mut self) -> Result<(u64, u64), SinkError> {
-        self.flush()?;
-        let io = |source| SinkError::Io {
-            path: self.path.clone(),
-            source,
-        };
-        let file = self.w.get_ref();
-        file.sync_data().map_err(io)?;
-        Ok((file.metadata().map_err(io)?.len(), self.rows))
+        Ok((self.file.sync()?, self.rows))
     }
 
     /// The first column of every row staged so far (keys, with the header skipped).
     fn keys(&mut self) -> Result<Vec<String>, SinkError> {
-        self.flush()?;
+        self.file.flush()?;
         let error = |e: csv::Error| SinkError::Io {
-            path: self.path.clone(),
+            path: self.file.path().to_path_buf(),
             source: std::io::Error::other(e),
         };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
-            .from_path(&self.path)
+            .from_path(self.file.path())
             .map_err(error)?;
         let mut keys = Vec::new();
         for record in reader.records() {
@@ -145,17 +120,7 @@ impl Staged {
 
     fn write(&mut self, bytes: &[u8], rows: u64) -> Result<(), SinkError> {
         self.rows += rows;
-        self.w.write_all(bytes).map_err(|source| SinkError::Io {
-            path: self.path.clone(),
-            source,
-        })
-    }
-
-    fn flush(&mut self) -> Result<(), SinkError> {
-        self.w.flush().map_err(|source| SinkError::Io {
-            path: self.path.clone(),
-            source,
-        })
+        self.file.write(bytes)
     }
 }
 
@@ -511,7 +476,7 @@ impl LbugSink {
     /// documentation).
     fn copy_staged(&mut self, conn: &Connection<'_>) -> Result<(), SinkError> {
         for staged in &mut self.staged {
-            staged.flush()?;
+            staged.file.flush()?;
         }
         let log_path = self.config.dir.join(COPY_LOG);
         let logged: HashMap<String, i64> = read_to_string_if_present(&log_path)?
@@ -554,7 +519,7 @@ impl LbugSink {
             let statement = format!(
                 "COPY {} FROM '{}' (HEADER=true, PARALLEL={parallel})",
                 staged.table,
-                staged.path.display()
+                staged.file.path().display()
             );
             let started = std::time::Instant::now();
             conn.query(&statement).map_err(|e| {
