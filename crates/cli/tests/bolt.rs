@@ -65,29 +65,14 @@ fn stored_birth_date(db: &str, id: &str) -> Value {
     v["result"][0]["birth_date"].clone()
 }
 
-/// `learngraph load` into `target`; returns report.json.
+/// `learngraph load` into the database `db` of `target`; returns report.json.
 fn load(input: &Path, target: &str, db: &str, report_dir: &Path, extra: &[&str]) -> Value {
-    let out = learngraph()
-        .arg("load")
-        .arg(input)
-        .args([
-            "--target",
-            target,
-            "--database",
-            db,
-            "--quiet",
-            "--report-dir",
-        ])
-        .arg(report_dir)
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 3)),
-        "load: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&std::fs::read(report_dir.join("report.json")).unwrap()).unwrap()
+    common::load_report(
+        input,
+        target,
+        report_dir,
+        &[&["--database", db][..], extra].concat(),
+    )
 }
 
 fn query(target: &str, db: &str, args: &[&str]) -> Vec<Vec<Value>> {

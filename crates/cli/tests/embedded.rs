@@ -40,15 +40,7 @@ impl Fixture {
 
     /// Loads `input` into the embedded database; returns report.json.
     fn load(&self, input: &Path, run: &str) -> Value {
-        learngraph()
-            .arg("load")
-            .arg(input)
-            .args(["--target", &self.db(), "--quiet", "--report-dir"])
-            .arg(self.dir.join(run))
-            .assert()
-            .code(predicates::ord::eq(0).or(predicates::ord::eq(3)));
-        serde_json::from_slice(&std::fs::read(self.dir.join(run).join("report.json")).unwrap())
-            .unwrap()
+        common::load_report(input, &self.db(), &self.dir.join(run), &[])
     }
 
     fn query(&self, args: &[&str]) -> (Vec<String>, Vec<Vec<Value>>) {
@@ -61,8 +53,6 @@ impl Fixture {
         rows[0][0].as_u64().expect("a count")
     }
 }
-
-use predicates::prelude::PredicateBooleanExt;
 
 /// Rows of an import file (its own header line first), re-read with the `csv` crate.
 fn import_rows(dir: &Path, file: &str) -> Vec<csv::StringRecord> {

@@ -62,24 +62,6 @@ fn newer_export(older: &Path, newer: &Path) {
     writer.flush().unwrap();
 }
 
-/// `load` that must succeed; returns report.json.
-fn load(input: &Path, target: &str, report: &Path, extra: &[&str]) -> Value {
-    let out = common::learngraph()
-        .arg("load")
-        .arg(input)
-        .args(["--quiet", "--target", target, "--report-dir"])
-        .arg(report)
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 3)),
-        "load: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&std::fs::read(report.join("report.json")).unwrap()).unwrap()
-}
-
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
@@ -110,7 +92,7 @@ fn check(target: impl Fn(&str) -> (String, Vec<String>), dir: &Path, incremental
     let run = |name: &str| dir.join(format!("run-{name}"));
     for (input, name) in [(&older, "inc"), (&older, "older"), (&newer, "newer")] {
         let a = args(name);
-        load(input, &t(name).0, &run(name), &strs(&a));
+        common::load_report(input, &t(name).0, &run(name), &strs(&a));
     }
     let h = |name: &str| hashes(&t(name).0, &strs(&args(name)));
     let (old, new) = (h("older"), h("newer"));
@@ -130,7 +112,7 @@ fn check(target: impl Fn(&str) -> (String, Vec<String>), dir: &Path, incremental
     let inc = args("inc");
     let mut extra = strs(&inc);
     extra.extend(incremental);
-    let r = load(&newer, &t("inc").0, &run("inc-2"), &extra);
+    let r = common::load_report(&newer, &t("inc").0, &run("inc-2"), &extra);
     let g = &r["graph"];
     assert_eq!(g["learners_added"], added);
     assert_eq!(g["learners_updated"], updated);
@@ -156,7 +138,7 @@ fn check(target: impl Fn(&str) -> (String, Vec<String>), dir: &Path, incremental
 
     // With it they go, and the graph is the newer export's, property by property.
     extra.push("--delete-missing");
-    let r = load(&newer, &t("inc").0, &run("inc-3"), &extra);
+    let r = common::load_report(&newer, &t("inc").0, &run("inc-3"), &extra);
     assert_eq!(r["graph"]["learners_deleted"], missing.len() as u64);
     assert_eq!(r["graph"]["learners_unchanged"], new.len() as u64);
     let clean = args("newer");

@@ -116,10 +116,6 @@ fn load_args(input: &Path, target: &str, report: &Path, extra: &[&str]) -> Vec<S
     args
 }
 
-fn report(dir: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap()
-}
-
 /// A clean run; returns its duration, the span the kills are spread over.
 fn clean_run(args: &[String]) -> Duration {
     let started = Instant::now();
@@ -198,8 +194,8 @@ fn import_files_killed_anywhere_resume_to_the_same_bytes() {
     let q = |d: &str| std::fs::read(tmp.path().join(d).join("quarantine.jsonl")).unwrap();
     assert_eq!(q("clean-run"), q("run"), "quarantine differs");
     let (a, b) = (
-        report(&tmp.path().join("clean-run")),
-        report(&tmp.path().join("run")),
+        common::report(&tmp.path().join("clean-run")),
+        common::report(&tmp.path().join("run")),
     );
     assert_same_accounting(&a, &b);
     assert_eq!(b["rows"]["balanced"], true);
@@ -236,8 +232,8 @@ fn embedded_killed_anywhere_resumes_to_the_same_graph() {
         &common::dump(&db("out"), &[]),
     );
     let (a, b) = (
-        report(&tmp.path().join("clean-run")),
-        report(&tmp.path().join("run")),
+        common::report(&tmp.path().join("clean-run")),
+        common::report(&tmp.path().join("run")),
     );
     assert_same_accounting(&a, &b);
     assert!(b["graph"]["learners_updated"].as_u64().unwrap() > 0);
@@ -269,8 +265,8 @@ fn bolt_killed_anywhere_resumes_to_the_same_graph() {
         &common::dump(&bolt, &["--database", "resume_out"]),
     );
     let (a, b) = (
-        report(&tmp.path().join("clean-run")),
-        report(&tmp.path().join("run")),
+        common::report(&tmp.path().join("clean-run")),
+        common::report(&tmp.path().join("run")),
     );
     assert_same_accounting(&a, &b);
 }
@@ -312,13 +308,13 @@ fn ctrl_c_writes_what_is_in_flight_and_says_how_to_resume() {
         let resume: Vec<String> = args.iter().cloned().chain(["--resume".into()]).collect();
         let (code, stderr) = load_to_end(&resume);
         assert!(matches!(code, 0 | 3), "{stderr}");
-        let r = report(&tmp.path().join("run"));
+        let r = common::report(&tmp.path().join("run"));
         assert!(r["resumed"]["rows"].as_u64().unwrap() > 0);
     } else {
         // The run finished before the signal arrived: nothing to check but that it did.
         assert!(matches!(out.status.code(), Some(0 | 3)), "{stderr}");
     }
-    let r = report(&tmp.path().join("run"));
+    let r = common::report(&tmp.path().join("run"));
     assert_eq!(r["rows"]["balanced"], true);
     assert_eq!(r["rows"]["read"], 40_000);
 }
@@ -364,5 +360,8 @@ fn a_resume_with_other_settings_or_input_is_refused_with_the_reason() {
     assert!(stderr.contains("copy.csv"), "{stderr}");
     let (code, stderr) = resume(&["--workers", "1"]);
     assert!(matches!(code, 0 | 3), "{stderr}");
-    assert_eq!(report(&tmp.path().join("run"))["rows"]["balanced"], true);
+    assert_eq!(
+        common::report(&tmp.path().join("run"))["rows"]["balanced"],
+        true
+    );
 }

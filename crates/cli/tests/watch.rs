@@ -91,14 +91,8 @@ fn watch_once_applies_the_exports_in_order_and_skips_a_bad_one() {
     assert!(files[1]["message"].as_str().unwrap().contains("learner_id"));
 
     // The newer export was applied on top of the older: both runs' reports say so.
-    let first: Value = serde_json::from_slice(
-        &std::fs::read(report.join("watch/2026-11-01.csv/report.json")).unwrap(),
-    )
-    .unwrap();
-    let third: Value = serde_json::from_slice(
-        &std::fs::read(report.join("watch/2026-11-03.csv/report.json")).unwrap(),
-    )
-    .unwrap();
+    let first = common::report(&report.join("watch/2026-11-01.csv"));
+    let third = common::report(&report.join("watch/2026-11-03.csv"));
     let g = &third["graph"];
     let (added, missing) = (
         g["learners_added"].as_u64().unwrap(),
@@ -161,9 +155,7 @@ fn a_running_watch_picks_up_an_export_that_lands_later() {
     // 3: the export had rows to quarantine, as generated exports do.
     assert!(matches!(status.code(), Some(0 | 3)), "{status:?}");
     assert_eq!(state(&report)[0]["outcome"], "applied");
-    let run: Value =
-        serde_json::from_slice(&std::fs::read(report.join("watch/late.csv/report.json")).unwrap())
-            .unwrap();
+    let run = common::report(&report.join("watch/late.csv"));
     assert_eq!(run["rows"]["read"], manifest["rows"]);
     assert_eq!(learners(&db), run["rows"]["loaded"].as_u64().unwrap());
 }

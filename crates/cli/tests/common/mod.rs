@@ -35,6 +35,36 @@ pub fn load(input: &Path, dir: &Path) -> Command {
     cmd
 }
 
+/// The `report.json` a run left in `dir`.
+pub fn report(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("report.json")).expect("report.json"))
+        .expect("json")
+}
+
+/// `learngraph load INPUT --quiet --target TARGET --report-dir REPORT EXTRA…`, which must finish
+/// (exit 0, or 3 for quarantined rows); returns its `report.json`.
+pub fn load_report(
+    input: &Path,
+    target: &str,
+    report_dir: &Path,
+    extra: &[&str],
+) -> serde_json::Value {
+    let out = learngraph()
+        .arg("load")
+        .arg(input)
+        .args(["--quiet", "--target", target, "--report-dir"])
+        .arg(report_dir)
+        .args(extra)
+        .output()
+        .expect("run");
+    assert!(
+        matches!(out.status.code(), Some(0 | 3)),
+        "load: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    report(report_dir)
+}
+
 /// `learngraph generate --rows ROWS --seed SEED` into `DIR/learners.csv`; returns the export's path
 /// and its manifest.
 pub fn generate(dir: &Path, rows: u64, seed: u64) -> (PathBuf, serde_json::Value) {
