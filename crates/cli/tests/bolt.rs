@@ -28,24 +28,6 @@ fn server() -> (String, String) {
     (bolt, http)
 }
 
-/// Creates the database `name` (dropping an older one of that name).
-fn create_database(name: &str) {
-    let (_, http) = server();
-    let password = std::env::var("NEO4J_PASSWORD").unwrap();
-    for command in [
-        format!("drop database {name}"),
-        format!("create database {name}"),
-    ] {
-        let out = Command::new("curl")
-            .args(["-s", "-u", &format!("root:{password}"), "-X", "POST"])
-            .arg(format!("{http}/api/v1/server"))
-            .args(["-d", &serde_json::json!({ "command": command }).to_string()])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-    }
-}
-
 /// A learner's birth date as ArcadeDB stores it, read over its HTTP API (SQL).
 fn stored_birth_date(db: &str, id: &str) -> Value {
     let (_, http) = server();
@@ -136,7 +118,7 @@ fn bolt_and_embedded_hold_the_same_graph_and_a_second_load_changes_nothing() {
     let (bolt, _) = server();
     let tmp = tempfile::tempdir().unwrap();
     let (export, manifest) = common::generate(tmp.path(), 4_000, 3);
-    create_database("t_same");
+    common::bolt_database("t_same");
     // Small batches and four writers: many rounds of parallel relationship writes to the hubs.
     let small = [
         "--set",
@@ -257,7 +239,7 @@ fn a_learner_the_server_refuses_is_quarantined_and_the_others_load() {
     let _server = SERVER.read().unwrap_or_else(|e| e.into_inner());
     let (bolt, _) = server();
     let tmp = tempfile::tempdir().unwrap();
-    create_database("t_refuse");
+    common::bolt_database("t_refuse");
     // A constraint learngraph does not know: two learners may not share an e-mail address.
     query(
         &bolt,
@@ -309,7 +291,7 @@ fn a_server_killed_and_restarted_mid_load_is_waited_for() {
     let (bolt, _) = server();
     let tmp = tempfile::tempdir().unwrap();
     let (export, manifest) = common::generate(tmp.path(), 3_000, 8);
-    create_database("t_restart");
+    common::bolt_database("t_restart");
     let report_dir = tmp.path().join("run");
     // Many small statements, so that the load is still going when the server dies.
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("learngraph"))
