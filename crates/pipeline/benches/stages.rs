@@ -41,7 +41,7 @@ fn stages(c: &mut Criterion) {
     )
     .expect("generate");
     let config = SourceConfig::default();
-    let index = prescan(std::slice::from_ref(&export), &config, &|_| {}).expect("prescan");
+    let index = prescan(std::slice::from_ref(&export), &config, 1, &|_| {}).expect("prescan");
     let mut reader = BatchReader::new(&config, &index);
     let mut batches: Vec<RowBatch> = Vec::new();
     while let Some(b) = reader.next_batch().expect("batch") {

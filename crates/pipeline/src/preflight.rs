@@ -1,6 +1,7 @@
 //! Pre-flight checks: what the first pass sees before anything is written.
 //!
-//! During the prescan every structurally valid row hands its geography values to a [`GeoCheck`].
+//! During the prescan every structurally valid row hands its geography values to a [`GeoCheck`]
+//! (one per block of the export, merged in file order).
 //! Each distinct value is then resolved once, exactly as the transform will resolve it, so that
 //! strict mode and the required coverage can stop a run before the target is touched, and
 //! `learngraph validate` can print what a load would find. Counts are per row, including rows a
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 // attacker's) instead of SipHash.
 use foldhash::HashMap;
 
+use learngraph_source::prescan::Collector;
 use learngraph_source::{Collected, Field, Sentinels};
 use learngraph_transform::geo::{GeoResolver, Unresolved};
 use learngraph_transform::text::clean;
@@ -57,28 +59,6 @@ impl GeoCheck {
             scratch: FieldStats::default(),
             countries: Default::default(),
             cities: HashMap::default(),
-        }
-    }
-
-    /// Counts one row's values (as handed over by the prescan). Values are cleaned as the
-    /// transform cleans them; a value already seen costs a look-up, not an allocation.
-    pub fn add(&mut self, row: &Collected<'_>) {
-        let (sentinels, scratch) = (&self.sentinels, &mut self.scratch);
-        let mut get = |f: Field| row.get(f).and_then(|raw| cleaned(sentinels, raw, scratch));
-        let residence = get(Field::CountryOfResidence);
-        let origin = get(Field::CountryOfOrigin);
-        let city = get(Field::CityOfResidence);
-        for (i, value) in [&residence, &origin].into_iter().enumerate() {
-            if let Some(v) = value {
-                bump(&mut self.countries[i], v);
-            }
-        }
-        if let (Some(country), Some(city)) = (residence, city) {
-            let by_city = match self.cities.get_mut(&*country) {
-                Some(m) => m,
-                None => self.cities.entry(country.into_owned()).or_default(),
-            };
-            bump(by_city, &city);
         }
     }
 
@@ -152,6 +132,45 @@ impl GeoCheck {
     }
 }
 
+impl Collector for GeoCheck {
+    /// Counts one row's values (as handed over by the prescan). Values are cleaned as the
+    /// transform cleans them; a value already seen costs a look-up, not an allocation.
+    fn add(&mut self, row: &Collected<'_>) {
+        let (sentinels, scratch) = (&self.sentinels, &mut self.scratch);
+        let mut get = |f: Field| row.get(f).and_then(|raw| cleaned(sentinels, raw, scratch));
+        let residence = get(Field::CountryOfResidence);
+        let origin = get(Field::CountryOfOrigin);
+        let city = get(Field::CityOfResidence);
+        for (i, value) in [&residence, &origin].into_iter().enumerate() {
+            if let Some(v) = value {
+                bump(&mut self.countries[i], v);
+            }
+        }
+        if let (Some(country), Some(city)) = (residence, city) {
+            let by_city = match self.cities.get_mut(&*country) {
+                Some(m) => m,
+                None => self.cities.entry(country.into_owned()).or_default(),
+            };
+            bump(by_city, &city);
+        }
+    }
+
+    fn merge(&mut self, later: GeoCheck) {
+        for (mine, theirs) in self.countries.iter_mut().zip(later.countries) {
+            add_counts(mine, theirs);
+        }
+        for (country, cities) in later.cities {
+            add_counts(self.cities.entry(country).or_default(), cities);
+        }
+    }
+}
+
+fn add_counts(into: &mut HashMap<String, u64>, from: HashMap<String, u64>) {
+    for (value, n) in from {
+        *into.entry(value).or_default() += n;
+    }
+}
+
 /// The cleaned text of a cell, as the transform will see it (borrowed unless repaired), or
 /// `None` for a null.
 fn cleaned<'r>(
@@ -205,13 +224,14 @@ mod tests {
         std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
         let mut settings = crate::Settings::default();
         settings.source.sentinels = vec!["-99".into()];
-        let mut check = GeoCheck::new(Sentinels::new(&settings.source.sentinels));
-        learngraph_source::prescan_collecting(
+        let sentinels = Sentinels::new(&settings.source.sentinels);
+        let (_, check) = learngraph_source::prescan_collecting(
             &[path],
             &settings.source,
             &GEO_FIELDS,
+            1,
             &|_| {},
-            &mut |r| check.add(r),
+            &|| GeoCheck::new(sentinels.clone()),
         )
         .unwrap();
         let r = check.evaluate(&GeoResolver::new());

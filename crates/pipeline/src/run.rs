@@ -178,10 +178,15 @@ pub fn preflight(
     geo: &GeoResolver,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Preflight, PipelineError> {
-    let mut check = GeoCheck::new(Sentinels::new(&settings.source.sentinels));
-    let index = prescan_collecting(inputs, &settings.source, &GEO_FIELDS, progress, &mut |v| {
-        check.add(v)
-    })?;
+    let sentinels = Sentinels::new(&settings.source.sentinels);
+    let (index, check) = prescan_collecting(
+        inputs,
+        &settings.source,
+        &GEO_FIELDS,
+        settings.workers(),
+        progress,
+        &|| GeoCheck::new(sentinels.clone()),
+    )?;
     Ok(Preflight {
         index,
         geo: check.evaluate(geo),

@@ -65,10 +65,17 @@ fn read(c: &mut Criterion) {
     });
     let config = SourceConfig::default();
     let paths = vec![path.to_path_buf()];
-    g.bench_function("prescan", |b| {
-        b.iter(|| prescan(&paths, &config, &|_| {}).expect("prescan").records)
-    });
-    let index = prescan(&paths, &config, &|_| {}).expect("prescan");
+    // The first pass on one thread, and on two (a reader and two scanners over 4 MiB blocks).
+    for threads in [1, 2] {
+        g.bench_function(format!("prescan_{threads}_threads"), |b| {
+            b.iter(|| {
+                prescan(&paths, &config, threads, &|_| {})
+                    .expect("prescan")
+                    .records
+            })
+        });
+    }
+    let index = prescan(&paths, &config, 1, &|_| {}).expect("prescan");
     g.bench_function("batch_reader", |b| {
         b.iter(|| {
             let mut r = BatchReader::new(&config, &index);

@@ -296,6 +296,11 @@ impl ExportReader {
         self.scanner.offset()
     }
 
+    /// The scanner, for its line, state and delimiter.
+    pub fn scanner(&self) -> &Scanner {
+        &self.scanner
+    }
+
     /// The bytes of `record` as they are in the file, without the line terminator.
     fn raw(&self, record: &RecordEnd) -> Result<Vec<u8>, SourceError> {
         let mut f = File::open(&self.path).map_err(|e| SourceError::io(&self.path, e))?;

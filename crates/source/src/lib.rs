@@ -7,7 +7,8 @@
 //!
 //! - [`layout`]: maps the header's columns to the logical [`Field`]s, by configuration.
 //! - [`scan`]: the RFC 4180 scanner both passes read with: fields, lines, byte ranges.
-//! - [`mod@prescan`]: the first pass that finds duplicate keys, so that the later row can win.
+//! - [`mod@prescan`]: the first pass that finds duplicate keys, so that the later row can win; it
+//!   scans blocks of the file in parallel, cut by `split`.
 //! - [`batch`]: the second pass, cutting valid rows into owned [`RowBatch`]es for the workers.
 //! - [`config`]: the column mapping and the sentinels, as a serde section.
 
@@ -18,6 +19,7 @@ pub mod field;
 pub mod layout;
 pub mod prescan;
 pub mod scan;
+mod split;
 
 pub use batch::{BatchReader, MergedRow, RejectReason, RejectedRow, Row, RowBatch, RowMeta};
 pub use config::{ColumnMapping, Sentinels, SourceConfig};

@@ -77,6 +77,21 @@ impl Scanner {
         self.offset
     }
 
+    /// The current line: one more than the line breaks consumed so far.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Whether the bytes consumed so far end with a whole record (or with none at all).
+    pub fn at_record_start(&self) -> bool {
+        self.state == State::StartRecord
+    }
+
+    /// The field delimiter.
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
     fn end_record<S: RecordSink>(&mut self, end: u64, complete: bool, sink: &mut S) -> bool {
         sink.field_end(self.field);
         let record = RecordEnd {

@@ -679,7 +679,7 @@ mod tests {
         ));
         std::fs::write(&path, format!("{HEADER}\n{body}\n")).unwrap();
         let config = SourceConfig::default();
-        let index = prescan(std::slice::from_ref(&path), &config, &|_| {}).unwrap();
+        let index = prescan(std::slice::from_ref(&path), &config, 1, &|_| {}).unwrap();
         let mut reader = BatchReader::new(&config, &index);
         let batch = reader.next_batch().unwrap().unwrap();
         let mut t = Transformer::new(
