@@ -1,8 +1,9 @@
-//! The [`LbugSink`]: batches staged as CSV files, bulk-copied into LadybugDB when the run finishes.
+//! The [`LbugSink`]: batches staged as files, bulk-copied into LadybugDB when the run finishes.
 //!
-//! Crash-safe resume: a checkpoint syncs the staged files and records their lengths; a resumed
-//! run cuts them back to those lengths and reads the dimension keys and changed learners staged so
-//! far back from them. The copies at the end are journaled in `copy-progress.log` in the database
+//! Crash-safe resume: a checkpoint syncs the staged files and records their lengths (for the
+//! learners' Parquet files, how many are closed; see `learner_parquet`); a resumed run cuts them
+//! back to those lengths and reads the dimension keys and changed learners staged so far back
+//! from them. The copies at the end are journaled in `copy-progress.log` in the database
 //! folder: before each `COPY`, the table and its row count, synced. A `COPY` is one transaction, so
 //! after a crash the table either still has that count (copy again) or not (it committed). The
 //! line `all` says every copy committed, and outlives the staged files.
@@ -15,10 +16,11 @@ use std::path::{Path, PathBuf};
 use lbug::{Connection, Database, LogicalType, SystemConfig, Value};
 use learngraph_model::schema::{label, rel, Ident};
 use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, StoredLearners, WriteSummary};
-use learngraph_sink_import::csv_out::{ListSyntax, RowBuf};
+use learngraph_sink_import::csv_out::RowBuf;
 use learngraph_sink_import::out_file::OutFile;
 use serde::{Deserialize, Serialize};
 
+use crate::learner_parquet::LearnerParquet;
 use crate::schema::{ddl, NODE_TABLES, REL_TABLES};
 
 /// Settings of the embedded target.
@@ -44,7 +46,8 @@ const COPY_LOG: &str = "copy-progress.log";
 /// The state a resumed run continues from.
 #[derive(Default, Serialize, Deserialize)]
 struct Checkpoint {
-    /// Durable length in bytes and rows of each staged file, by table (and of the changed learners' keys, `changed`).
+    /// Durable position and rows of each table's staging, by table (and of the changed learners'
+    /// keys, `changed`): the length in bytes of a CSV file, the number of closed Parquet files.
     staged: BTreeMap<String, (u64, u64)>,
     summary: WriteSummary,
 }
@@ -129,8 +132,10 @@ pub struct LbugSink {
     config: LbugConfig,
     db: Option<Database>,
     existing: Existing,
-    /// Staged files by table, in load order: node tables, then relationship tables.
+    /// Staged CSV files by table, in load order: dimension tables, then relationship tables.
     staged: Vec<Staged>,
+    /// The staged learners.
+    learners: Option<LearnerParquet>,
     /// Learners whose stored version is replaced, and their staged file.
     changed: Vec<String>,
     changed_file: Option<Staged>,
@@ -151,6 +156,7 @@ impl LbugSink {
             db: None,
             existing: Existing::default(),
             staged: Vec::new(),
+            learners: None,
             changed: Vec::new(),
             changed_file: None,
             copied_all: false,
@@ -243,7 +249,8 @@ impl LbugSink {
         }
         let position = |table: Ident| at.and_then(|c| c.staged.get(table.as_str()).copied());
         self.staged.clear();
-        for (label, props) in NODE_TABLES {
+        self.learners = Some(LearnerParquet::open(&dir, position(label::LEARNER))?);
+        for (label, props) in NODE_TABLES.iter().filter(|(l, _)| *l != label::LEARNER) {
             let columns: Vec<&str> = props.iter().map(|p| p.name.as_str()).collect();
             self.staged
                 .push(Staged::create(&dir, *label, &columns, position(*label))?);
@@ -368,12 +375,9 @@ impl LbugSink {
             }
             None => self.summary.learners_added += 1,
         }
-        let r = &mut self.row;
-        r.clear();
-        r.str(&l.learner_id);
-        r.learner_properties(l, ListSyntax::Bracketed);
-        r.end();
-        self.flush_row(label::LEARNER, 1)?;
+        if let Some(learners) = self.learners.as_mut() {
+            learners.push(l)?;
+        }
 
         self.row.clear();
         for skill in &l.skills {
@@ -478,6 +482,9 @@ impl LbugSink {
         for staged in &mut self.staged {
             staged.file.flush()?;
         }
+        if let Some(learners) = self.learners.as_mut() {
+            learners.sync()?;
+        }
         let log_path = self.config.dir.join(COPY_LOG);
         let logged: HashMap<String, i64> = read_to_string_if_present(&log_path)?
             .lines()
@@ -498,44 +505,61 @@ impl LbugSink {
         if !logged.contains_key(label::LEARNER.as_str()) {
             self.delete(conn, &self.changed)?;
         }
-        for staged in &self.staged {
-            if staged.rows == 0 {
+        for (table, rows, source) in self.copies() {
+            if rows == 0 {
                 continue;
             }
-            let before = self.count(conn, staged.table)?;
-            match logged.get(staged.table.as_str()) {
+            let before = self.count(conn, table)?;
+            match logged.get(table.as_str()) {
                 Some(&count) if count != before => {
-                    tracing::debug!(table = %staged.table, "TableAlreadyCopied");
+                    tracing::debug!(%table, "TableAlreadyCopied");
                     continue;
                 }
                 Some(_) => {}
-                None => {
-                    append_synced(&mut log, &log_path, &format!("{} {before}\n", staged.table))?
-                }
+                None => append_synced(&mut log, &log_path, &format!("{table} {before}\n"))?,
             }
-            // Learner text (bios) may hold quoted line breaks, which LadybugDB's parallel CSV
-            // reader refuses; the other files have none and are read in parallel.
-            let parallel = staged.table != label::LEARNER;
-            let statement = format!(
-                "COPY {} FROM '{}' (HEADER=true, PARALLEL={parallel})",
-                staged.table,
-                staged.file.path().display()
-            );
+            let statement = format!("COPY {table} FROM {source}");
             let started = std::time::Instant::now();
-            conn.query(&statement).map_err(|e| {
-                self.target_error(format!("bulk copy of {} failed: {e}", staged.table))
-            })?;
+            conn.query(&statement)
+                .map_err(|e| self.target_error(format!("bulk copy of {table} failed: {e}")))?;
             tracing::debug!(
-                table = %staged.table,
-                rows = staged.rows,
+                %table,
+                rows,
                 seconds = started.elapsed().as_secs_f64(),
                 "TableCopied"
             );
         }
         append_synced(&mut log, &log_path, "all\n")?;
-        let copied: Vec<(Ident, u64)> = self.staged.iter().map(|s| (s.table, s.rows)).collect();
+        let copied: Vec<(Ident, u64)> = self.copies().map(|(t, rows, _)| (t, rows)).collect();
         self.count_copied(copied);
         Ok(())
+    }
+
+    /// The copies in load order (dimension tables, learners, relationships): table, rows staged,
+    /// and the `FROM` clause that reads them.
+    fn copies(&self) -> impl Iterator<Item = (Ident, u64, String)> + '_ {
+        let (dimensions, relationships) = self
+            .staged
+            .iter()
+            .partition::<Vec<&Staged>, _>(|s| NODE_TABLES.iter().any(|(l, _)| *l == s.table));
+        // The CSV files hold no quoted line breaks (bios are in the learners' Parquet files), so
+        // LadybugDB's parallel CSV reader may read them.
+        let csv = |s: &Staged| {
+            let from = format!("'{}' (HEADER=true, PARALLEL=true)", s.file.path().display());
+            (s.table, s.rows, from)
+        };
+        let learners = self.learners.as_ref().map(|l| {
+            (
+                label::LEARNER,
+                l.rows,
+                format!("'{}'", l.pattern().display()),
+            )
+        });
+        dimensions
+            .into_iter()
+            .map(csv)
+            .chain(learners)
+            .chain(relationships.into_iter().map(csv))
     }
 
     fn count_copied(&mut self, copied: impl IntoIterator<Item = (Ident, u64)>) {
@@ -608,6 +632,9 @@ impl GraphSink for LbugSink {
         for s in self.staged.iter_mut().chain(self.changed_file.as_mut()) {
             staged.insert(s.table.to_string(), s.sync()?);
         }
+        if let Some(learners) = self.learners.as_mut() {
+            staged.insert(label::LEARNER.to_string(), learners.sync()?);
+        }
         let state = Checkpoint {
             staged,
             summary: self.summary.clone(),
@@ -663,6 +690,7 @@ impl GraphSink for LbugSink {
         }
         drop(db);
         self.staged.clear();
+        self.learners = None;
         self.changed_file = None;
         self.remove_staging()?;
         self.summary.files = vec![crate::database_path(&self.config.dir)];
