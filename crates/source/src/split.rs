@@ -134,9 +134,12 @@ fn find_cut(data: &[u8]) -> (Option<usize>, Option<usize>) {
     (None, last_break)
 }
 
-/// How often `byte` occurs in `data` (a loop the compiler vectorises).
+/// How often `byte` occurs in `data`.
+///
+/// The splitter counts every byte of the export twice (quotes, line breaks): `bytecount` does it
+/// with AVX2 where the CPU has it. `iter().filter().count()` was 6.5 % of a whole load's profile.
 pub(crate) fn count(data: &[u8], byte: u8) -> usize {
-    data.iter().filter(|&&b| b == byte).count()
+    bytecount::count(data, byte)
 }
 
 #[cfg(test)]
@@ -188,6 +191,19 @@ mod tests {
             );
             assert!(got.last().unwrap().last);
             assert!(got[..got.len() - 1].iter().all(|b| !b.last));
+        }
+    }
+
+    #[test]
+    fn counts_bytes_in_any_length() {
+        let data: Vec<u8> = (0..20_000u32)
+            .map(|i| b"a\"b\n"[(i * i % 7 % 4) as usize])
+            .collect();
+        for len in [0, 1, 31, 32, 33, 8159, 8160, 8161, 20_000] {
+            for byte in [b'"', b'\n', b'z'] {
+                let want = data[..len].iter().filter(|&&b| b == byte).count();
+                assert_eq!(count(&data[..len], byte), want, "{len} {byte}");
+            }
         }
     }
 
