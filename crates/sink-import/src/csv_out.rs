@@ -126,55 +126,6 @@ impl RowBuf {
         }
     }
 
-    /// A list in LadybugDB's literal syntax, `[a,b]`, as one CSV field. An item that holds a list
-    /// delimiter, a bracket, a quote or a backslash, or that has space at an end, is double-quoted
-    /// inside the list with `\\` and `\"` escapes; then the CSV field quotes the whole.
-    pub fn bracket_list<S: AsRef<str>>(&mut self, items: &[S]) {
-        self.sep();
-        let start = self.buf.len();
-        self.buf.push(b'[');
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                self.buf.push(b',');
-            }
-            let s = item.as_ref();
-            let special = s.is_empty()
-                || s.starts_with(' ')
-                || s.ends_with(' ')
-                || s.bytes().any(|c| {
-                    matches!(
-                        c,
-                        b',' | b'[' | b']' | b'{' | b'}' | b'"' | b'\\' | b'\'' | b'\n' | b'\r'
-                    )
-                });
-            if special {
-                self.buf.push(b'"');
-                for &c in s.as_bytes() {
-                    if c == b'"' || c == b'\\' {
-                        self.buf.push(b'\\');
-                    }
-                    self.buf.push(c);
-                }
-                self.buf.push(b'"');
-            } else {
-                self.buf.extend_from_slice(s.as_bytes());
-            }
-        }
-        self.buf.push(b']');
-        if needs_quotes(&self.buf[start..]) {
-            let inner = self.buf.split_off(start);
-            self.buf.push(b'"');
-            let mut rest = &inner[..];
-            while let Some(j) = memchr::memchr(b'"', rest) {
-                self.buf.extend_from_slice(&rest[..=j]);
-                self.buf.push(b'"');
-                rest = &rest[j + 1..];
-            }
-            self.buf.extend_from_slice(rest);
-            self.buf.push(b'"');
-        }
-    }
-
     /// A `u64` as 16 lowercase hex digits.
     pub fn hex64(&mut self, v: u64) {
         self.sep();
@@ -195,18 +146,9 @@ impl RowBuf {
     }
 }
 
-/// How a `string[]` property is spelled in a CSV field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ListSyntax {
-    /// `a;b`, neo4j-admin's array delimiter.
-    Delimited,
-    /// `[a,b]`, LadybugDB's list literal.
-    Bracketed,
-}
-
 impl RowBuf {
     /// The properties of a `Learner` after its key, in [`learngraph_model::schema::LEARNER_PROPERTIES`] order.
-    pub fn learner_properties(&mut self, l: &Learner, lists: ListSyntax) {
+    pub fn learner_properties(&mut self, l: &Learner) {
         self.opt_str(l.full_name.as_deref());
         self.opt_str(l.email.as_deref());
         self.opt_str(l.gender.map(|g| g.as_str()));
@@ -218,10 +160,7 @@ impl RowBuf {
         self.opt_str(l.education_level.map(|e| e.as_str()));
         self.opt_str(l.field_of_study.as_deref());
         self.opt_str(l.employment_status.map(|e| e.as_str()));
-        match lists {
-            ListSyntax::Delimited => self.list(&l.skills),
-            ListSyntax::Bracketed => self.bracket_list(&l.skills),
-        }
+        self.list(&l.skills);
         self.opt_str(l.bio.as_deref());
         self.opt_datetime(l.signup_at);
         self.opt_datetime(l.last_active_at);

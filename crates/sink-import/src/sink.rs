@@ -10,7 +10,7 @@ use learngraph_model::schema::{
 use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, WriteSummary};
 use serde::{Deserialize, Serialize};
 
-use crate::csv_out::{node_header, rel_header, ListSyntax, RowBuf};
+use crate::csv_out::{node_header, rel_header, RowBuf};
 use crate::out_file::OutFile;
 
 /// Settings of the import-files target.
@@ -272,7 +272,7 @@ impl ImportDirSink {
         r.clear();
         r.str(&l.learner_id);
         r.str(label::LEARNER.as_str());
-        r.learner_properties(l, ListSyntax::Delimited);
+        r.learner_properties(l);
         r.end();
         files.learners.write(&r.buf)?;
 

@@ -194,7 +194,20 @@ impl<'p, C: Collector> PartSink<'p, C> {
         }
     }
 
-    /// Hands over what was found since the last call, as a part of `block`.
+    /// What was found in `block`, scanned by this sink alone.
+    fn into_part(self, block: Block, clean_end: bool) -> Part<C> {
+        Part {
+            block,
+            entries: self.entries,
+            records: self.records,
+            rejected: self.rejected,
+            collector: self.collector,
+            clean_end,
+        }
+    }
+
+    /// Hands over what was found since the last call, as a part of `block`; the sink goes on
+    /// with `entries` and `collector` (a record may continue in the next block).
     fn take(
         &mut self,
         block: Block,
@@ -262,7 +275,8 @@ struct Totals<C> {
 
 impl<C: Collector> Totals<C> {
     /// Applies the next part of file `file`: its records follow every record applied before.
-    fn apply(&mut self, part: &mut Part<C>, file: usize, collector: C) {
+    /// Returns the part's block and (emptied) entries, for reuse.
+    fn apply(&mut self, part: Part<C>, file: usize) -> (Block, Vec<Entry>) {
         let index = &mut self.index;
         for e in &part.entries {
             if !self.seen.insert(e.hash) {
@@ -276,11 +290,13 @@ impl<C: Collector> Totals<C> {
             }
         }
         index.records += u64::from(part.records);
-        for (reason, n) in std::mem::take(&mut part.rejected) {
+        for (reason, n) in part.rejected {
             *index.rejected.entry(reason).or_default() += n;
         }
-        self.collector
-            .merge(std::mem::replace(&mut part.collector, collector));
+        self.collector.merge(part.collector);
+        let mut entries = part.entries;
+        entries.clear();
+        (part.block, entries)
     }
 }
 
@@ -420,12 +436,11 @@ fn scan_sequential<C: Collector>(
         if block.last {
             scanner.finish(&mut sink);
         }
-        let mut part = sink.take(block, Vec::new(), make(), true);
-        totals.apply(&mut part, plan.file, make());
-        progress(part.block.end());
-        sink.entries = std::mem::take(&mut part.entries);
-        sink.entries.clear();
-        buf = part.block.data;
+        let part = sink.take(block, Vec::new(), make(), true);
+        let (block, entries) = totals.apply(part, plan.file);
+        progress(block.end());
+        sink.entries = entries;
+        buf = block.data;
     }
     Ok(())
 }
@@ -487,8 +502,7 @@ fn scan_parallel<C: Collector>(
                         scanner.finish(&mut sink);
                     }
                     let clean_end = scanner.at_record_start();
-                    let part = sink.take(block, Vec::new(), make(), clean_end);
-                    if done_tx.send(part).is_err() {
+                    if done_tx.send(sink.into_part(block, clean_end)).is_err() {
                         return;
                     }
                 }
@@ -501,22 +515,21 @@ fn scan_parallel<C: Collector>(
         let mut outcome = None;
         'parts: for part in &done_rx {
             waiting.insert(part.block.seq, part);
-            while let Some(mut part) = waiting.remove(&next) {
+            while let Some(part) = waiting.remove(&next) {
                 next += 1;
                 // Every part before this one ended at a record boundary, so this one began at
                 // one; if it does not end at one too, the next part began in the wrong place.
                 if !part.clean_end && !part.block.last {
-                    outcome = Some(Ok(Some((part.block.offset, part.block.line))));
+                    outcome = Some(Some((part.block.offset, part.block.line)));
                     break 'parts;
                 }
-                totals.apply(&mut part, plan.file, make());
-                progress(part.block.end());
-                if part.block.last {
-                    outcome = Some(Ok(None));
+                let (block, entries) = totals.apply(part, plan.file);
+                progress(block.end());
+                if block.last {
+                    outcome = Some(None);
                     break 'parts;
                 }
-                part.entries.clear();
-                let _ = free_tx.send((part.block.data, part.entries));
+                let _ = free_tx.send((block.data, entries));
             }
         }
         // Stop the threads: they find their channels closed.
@@ -526,7 +539,8 @@ fn scan_parallel<C: Collector>(
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         match (read, outcome) {
             (Err(e), None) => Err(e),
-            (_, Some(outcome)) => outcome,
+            (_, Some(outcome)) => Ok(outcome),
+            // Only a worker that panicked (a bug) ends the parts before the last block.
             (Ok(()), None) => unreachable!("the parts ended before the last block"),
         }
     })
