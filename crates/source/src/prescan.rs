@@ -11,7 +11,8 @@
 //! note each valid record's key hash and line, and the calling thread applies the blocks in file
 //! order to one set of seen keys, so that record numbers and winners are exactly those of one
 //! sequential scan. A block is applied only once the scan of it proves that it ended at a record
-//! boundary; when one does not, one scanner takes over from that block's start.
+//! boundary; when one does not, one scanner takes over from that block's start until a block
+//! ends at a record boundary again, and the scan goes on in parallel from there.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
@@ -61,8 +62,8 @@ pub struct DuplicateIndex {
     pub superseded: u64,
     /// Rows the second pass will quarantine, by reason code.
     pub rejected: BTreeMap<&'static str, u64>,
-    /// Files whose parallel scan had to be finished by one scanner, because a block did not end
-    /// where a record ended (a stray quote; see `split`).
+    /// Times the parallel scan handed over to one scanner, because a block did not end where a
+    /// record ended (a stray quote; see `split`), until a block ended at a record boundary again.
     pub rescanned: usize,
     /// The files, with their size and modification time, to detect a change before the second pass.
     pub(crate) files: Vec<ExportFile>,
@@ -175,6 +176,8 @@ struct PartSink<'p, C> {
     records: u32,
     rejected: BTreeMap<&'static str, u64>,
     collector: C,
+    /// Pause the scanner after the next record.
+    pause: bool,
 }
 
 impl<'p, C: Collector> PartSink<'p, C> {
@@ -191,6 +194,7 @@ impl<'p, C: Collector> PartSink<'p, C> {
             records: 0,
             rejected: BTreeMap::new(),
             collector,
+            pause: false,
         }
     }
 
@@ -262,7 +266,7 @@ impl<C: Collector> RecordSink for PartSink<'_, C> {
         for (_, _, buf) in &mut self.collect {
             buf.clear();
         }
-        true
+        !self.pause
     }
 }
 
@@ -299,6 +303,9 @@ impl<C: Collector> Totals<C> {
         (part.block, entries)
     }
 }
+
+/// Hand-overs to one scanner per file after which it scans the rest of the file alone.
+const MAX_HAND_OVERS: usize = 8;
 
 /// Bytes per block of the parallel first pass: large enough that the hand-over costs little,
 /// small enough that a few blocks in flight per thread stay a few MiB.
@@ -367,29 +374,46 @@ fn prescan_in_blocks<C: Collector>(
         let (offset, line) = (reader.position(), reader.scanner().line());
         drop(reader);
         let progress = |at: u64| progress(done_bytes + at);
-        let sequential_from = if threads > 1 {
-            scan_parallel(
-                &plan,
-                offset,
-                line,
-                threads,
-                block_bytes,
-                &mut totals,
-                make,
-                &progress,
-            )?
-        } else {
-            Some((offset, line))
-        };
-        if let Some((offset, line)) = sequential_from {
-            if threads > 1 {
-                totals.index.rescanned += 1;
+        if threads > 1 {
+            // In parallel, until a block does not end at a record boundary; then with one
+            // scanner until one does, and in parallel again from there.
+            let rescanned_before = totals.index.rescanned;
+            let mut from = Some((offset, line));
+            while let Some((offset, line)) = from {
+                from = scan_parallel(
+                    &plan,
+                    offset,
+                    line,
+                    threads,
+                    block_bytes,
+                    &mut totals,
+                    make,
+                    &progress,
+                )?;
+                if let Some((offset, line)) = from {
+                    totals.index.rescanned += 1;
+                    // A file full of stray quotes would be read ahead and thrown away again and
+                    // again; after a few hand-overs one scanner reads the rest.
+                    let resync = totals.index.rescanned - rescanned_before < MAX_HAND_OVERS;
+                    from = scan_sequential(
+                        &plan,
+                        offset,
+                        line,
+                        block_bytes,
+                        resync,
+                        &mut totals,
+                        make,
+                        &progress,
+                    )?;
+                }
             }
+        } else {
             scan_sequential(
                 &plan,
                 offset,
                 line,
                 block_bytes,
+                false,
                 &mut totals,
                 make,
                 &progress,
@@ -417,32 +441,44 @@ fn splitter(
     Ok(Splitter::new(input, plan.path, offset, line, block_bytes))
 }
 
-/// Scans a file from `offset` (a record boundary on `line`) to its end with one scanner.
+/// Scans a file from `offset` (a record boundary on `line`) with one scanner: to its end, or, when
+/// `resync`, through the first block (the one whose parallel scan failed: the quote that misled
+/// the splitter is in it) and on to the next record boundary, whose offset and line it returns.
+#[allow(clippy::too_many_arguments)]
 fn scan_sequential<C: Collector>(
     plan: &Plan<'_>,
     offset: u64,
     line: u64,
     block_bytes: usize,
+    resync: bool,
     totals: &mut Totals<C>,
     make: &(dyn Fn() -> C + Sync),
     progress: &dyn Fn(u64),
-) -> Result<(), SourceError> {
+) -> Result<Option<(u64, u64)>, SourceError> {
     let mut split = splitter(plan, offset, line, block_bytes)?;
     let mut scanner = Scanner::new(plan.delimiter, line, offset);
     let mut sink = PartSink::new(plan, Vec::new(), make());
     let mut buf = Vec::new();
+    let mut first = true;
     while let Some(block) = split.next_block(buf)? {
+        // Past the first block, a resync pauses at the first record end.
+        sink.pause = resync && !first && !block.last;
         scanner.feed(&block.data, &mut sink);
         if block.last {
             scanner.finish(&mut sink);
         }
         let part = sink.take(block, Vec::new(), make(), true);
         let (block, entries) = totals.apply(part, plan.file);
+        if resync && !block.last && scanner.at_record_start() {
+            progress(scanner.offset());
+            return Ok(Some((scanner.offset(), scanner.line())));
+        }
         progress(block.end());
         sink.entries = entries;
         buf = block.data;
+        first = false;
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Scans a file from `offset` (a record boundary on `line`) in blocks on `threads` threads, and
@@ -707,6 +743,29 @@ mod tests {
             rescans += rescanned;
         }
         assert!(rescans > 0, "the stray quotes never forced a rescan");
+    }
+
+    #[test]
+    fn after_a_stray_quote_the_blocks_go_parallel_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        let mut export = random_export(3, 600, false);
+        // Two stray quotes far apart, in unquoted cells of their own rows.
+        for row in ["k1,5'11\" tall", "k2,ab\"c"] {
+            let at = export.len() / 3 * if row == "k1,5'11\" tall" { 1 } else { 2 };
+            let at = at + export[at..].find('\n').unwrap() + 1;
+            let cells = ",".repeat(Field::ALL.len() - 2);
+            export.insert_str(at, &format!("{row}{cells}\n"));
+        }
+        std::fs::write(&path, export).unwrap();
+        let (want, _) = scan(&path, 1, 1 << 20);
+        // Blocks small enough that a quoted line break follows each stray quote within its block.
+        let (got, rescanned) = scan(&path, 2, 4096);
+        assert_eq!(got, want);
+        assert_eq!(
+            rescanned, 2,
+            "one hand-over per stray quote, parallel in between"
+        );
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! It is a guess, so it is checked, never trusted (see `prescan`): a block scanned from a true
 //! record start must end with the scanner at the start of a record, which proves that the next
 //! block starts at one too. A stray quote inside an unquoted field can make the guess wrong, and
-//! then the first pass scans the rest of the file with one scanner, as a sequential reader would.
+//! then the first pass scans with one scanner, as a sequential reader would, until a block ends at
+//! a record boundary again.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
