@@ -35,3 +35,22 @@ pub use prescan::{prescan, prescan_collecting, Collected, DuplicateIndex};
 pub fn key_hash(key: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(key)
 }
+
+/// Pinned pseudo-random input for the scanner and first-pass tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// The next value of a xorshift stream whose state is `x` (never 0).
+    pub fn xorshift(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
+    /// `len` bytes drawn from `alphabet` by the stream `x`.
+    pub fn random_bytes(x: &mut u64, alphabet: &[u8], len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|_| alphabet[(xorshift(x) % alphabet.len() as u64) as usize])
+            .collect()
+    }
+}

@@ -691,12 +691,7 @@ mod tests {
     /// rows of the wrong width, and (when `stray`) quotes inside unquoted fields.
     fn random_export(seed: u64, rows: usize, stray: bool) -> String {
         let mut x = seed | 1;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut next = move |n: u64| crate::testing::xorshift(&mut x) % n;
         let width = Field::ALL.len();
         let mut out = header() + "\n";
         for _ in 0..rows {
@@ -775,14 +770,7 @@ mod tests {
         let alphabet = b"k1,,\"\"\n\r \0";
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         for case in 0..200 {
-            let body: Vec<u8> = (0..case * 3 + 1)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    alphabet[(x % alphabet.len() as u64) as usize]
-                })
-                .collect();
+            let body = crate::testing::random_bytes(&mut x, alphabet, case * 3 + 1);
             let mut input = (header() + "\n").into_bytes();
             input.extend_from_slice(&body);
             std::fs::write(&path, &input).unwrap();

@@ -378,14 +378,7 @@ mod tests {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         for case in 0..3000 {
             let len = (case % 60) + 1;
-            let input: Vec<u8> = (0..len)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    alphabet[(x % alphabet.len() as u64) as usize]
-                })
-                .collect();
+            let input = crate::testing::random_bytes(&mut x, alphabet, len);
             agree(&input);
         }
     }
