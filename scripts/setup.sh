@@ -36,6 +36,7 @@ learngraph_build_lbug() {
 pkgs = json.load(sys.stdin)["packages"]
 print(next(os.path.dirname(p["manifest_path"]) for p in pkgs if p["name"] == "lbug"))')/lbug-src
   local build="$LEARNGRAPH_CACHE/lbug-build"
+  mkdir -p "$LEARNGRAPH_CACHE"
   echo "setup: building LadybugDB $LBUG_VERSION_PINNED from $src (once; 20-60 minutes on 2 cores)" >&2
   cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHELL=OFF \
     -DBUILD_SINGLE_FILE_HEADER=ON -DAUTO_UPDATE_GRAMMAR=OFF >"$LEARNGRAPH_CACHE/lbug-build.log"
