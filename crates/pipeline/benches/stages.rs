@@ -13,6 +13,10 @@ use learngraph_source::{prescan, BatchReader, RowBatch, Sentinels, SourceConfig}
 use learngraph_transform::geo::GeoResolver;
 use learngraph_transform::{DimensionRegistry, Privacy, PrivacyMode, Transformer};
 
+// The binary's allocator, so that allocation costs what it costs in a real run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ROWS: u64 = 20_000;
 
 fn today() -> Date {

@@ -94,10 +94,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
     }
 }
 
-fn text(v: &Option<Scalar<'_>>) -> Option<String> {
+/// A text value with its whitespace collapsed; borrowed from the cell when nothing changed.
+fn text<'v>(v: &'v Option<Scalar<'_>>) -> Option<Cow<'v, str>> {
     let s = match v.as_ref()? {
         Scalar::Text(s) => collapse_whitespace(s),
-        Scalar::Number(n) => n.to_string(),
+        Scalar::Number(n) => Cow::Owned(n.to_string()),
         Scalar::Other => return None,
     };
     (!s.is_empty()).then_some(s)
@@ -156,7 +157,7 @@ pub fn parse_enrollments(
                 completed_at: date(&item.completed_at),
                 score: score(&item.score),
             },
-            program: text(&item.program),
+            program: text(&item.program).map(Cow::into_owned),
         });
     }
     out.sort_by(|a, b| a.enrollment.cohort_id.cmp(&b.enrollment.cohort_id));

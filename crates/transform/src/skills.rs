@@ -35,7 +35,7 @@ impl SkillCache {
         let token =
             (!display.is_empty() && !sentinels.is_null(display.as_bytes())).then(|| SkillToken {
                 name: Key::from(display.to_lowercase()),
-                display: Key::from(display),
+                display: Key::from(display.as_ref()),
             });
         self.by_token.insert(raw.into(), token.clone());
         token

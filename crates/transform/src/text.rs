@@ -17,7 +17,9 @@ pub fn clean<'r>(raw: &'r [u8], field: Field, stats: &mut FieldStats) -> Option<
         let bytes: Vec<u8> = trimmed.iter().copied().filter(|&b| b != 0).collect();
         Cow::Owned(into_string(bytes, field, stats))
     } else {
-        match std::str::from_utf8(trimmed) {
+        // Every text cell of every row passes here, bios of kilobytes among them: the SIMD check
+        // is several times std's on long text, and only says valid or not, which is all this needs.
+        match simdutf8::basic::from_utf8(trimmed) {
             Ok(s) => Cow::Borrowed(s),
             Err(_) => Cow::Owned(into_string(trimmed.to_vec(), field, stats)),
         }
@@ -41,10 +43,11 @@ fn into_string(bytes: Vec<u8>, field: Field, stats: &mut FieldStats) -> String {
     })
 }
 
-/// Collapses every run of whitespace (line breaks included) to one space and trims.
-pub fn collapse_whitespace(s: &str) -> String {
+/// Collapses every run of whitespace (line breaks included) to one space and trims. Borrows
+/// when `s` is already so, as nearly every value is.
+pub fn collapse_whitespace(s: &str) -> Cow<'_, str> {
     if is_collapsed(s) {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
@@ -53,7 +56,7 @@ pub fn collapse_whitespace(s: &str) -> String {
         }
         out.push_str(word);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Whether `s` is already trimmed with single spaces only: one pass over the bytes.
@@ -94,7 +97,7 @@ pub fn vocab_key(s: &str) -> Cow<'_, str> {
             c => mapped.extend(c.to_lowercase()),
         }
     }
-    Cow::Owned(collapse_whitespace(&mapped))
+    Cow::Owned(collapse_whitespace(&mapped).into_owned())
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ impl GeoResolver {
         if let Some((city, method)) = gazetteer.resolve(raw, country_code) {
             return Some((city, Some(method)));
         }
-        let name = crate::text::collapse_whitespace(raw);
+        let name = crate::text::collapse_whitespace(raw).into_owned();
         let slug = slug(&name);
         if slug.is_empty() {
             return None;
