@@ -73,6 +73,7 @@ impl Target {
                 dir: dir.clone(),
                 geo_relationships: config.geo_relationships,
                 buffer_pool_mib: config.embedded.buffer_pool_mib,
+                backward_edges: config.embedded.backward_edges,
                 delete_missing: config.delete_missing,
             })),
             Target::ImportDir(_) if config.incremental || config.delete_missing => {

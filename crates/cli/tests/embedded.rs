@@ -231,6 +231,29 @@ fn an_export_loads_into_ladybugdb_and_answers_like_the_import_files_say() {
         .collect();
     assert_eq!(got, completion);
 
+    // The learners' relationships are stored forward only (target.embedded.backward_edges off):
+    // a pattern written from the hub still answers, here learners per skill against
+    // has_skill.csv of the import files, and an undirected one is refused with LadybugDB's reason.
+    let mut per_skill: BTreeMap<String, u64> = BTreeMap::new();
+    for e in import_rows(&import, "has_skill.csv") {
+        *per_skill.entry(e[1].to_string()).or_default() += 1;
+    }
+    let (_, rows) = f.query(&["MATCH (s:Skill)<-[:HAS_SKILL]-(l:Learner) RETURN s.name, count(l)"]);
+    let got: BTreeMap<String, u64> = rows
+        .iter()
+        .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_u64().unwrap()))
+        .collect();
+    assert_eq!(got, per_skill);
+    learngraph()
+        .args([
+            "query",
+            "MATCH (s:Skill)-[:HAS_SKILL]-(l:Learner) RETURN count(*)",
+        ])
+        .args(["--target", f.db().as_str()])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("Undirected rel pattern"));
+
     // Learners within 50 km of a point, by a great-circle distance computed here.
     let city_of: HashMap<String, String> = expected
         .iter()
@@ -377,4 +400,27 @@ fn loading_again_changes_nothing_and_a_newer_export_updates_what_changed() {
     }
     let old_skill_edges = before[4];
     assert!(f.count("MATCH ()-[r:HAS_SKILL]->() RETURN count(*)") < old_skill_edges + 3);
+}
+
+#[test]
+fn backward_edges_store_the_learners_relationships_both_ways() {
+    let f = Fixture::new(2_000, 11);
+    common::load_report(
+        &f.export,
+        &f.db(),
+        &f.dir.join("run"),
+        &["--set", "target.embedded.backward_edges=true"],
+    );
+    // Undirected patterns need both directions; each relationship is matched once, since the
+    // labels fix which end is which.
+    for ty in ["HAS_SKILL", "ENROLLED_IN"] {
+        let hub = if ty == "HAS_SKILL" { "Skill" } else { "Cohort" };
+        assert_eq!(
+            f.count(&format!(
+                "MATCH (:{hub})-[r:{ty}]-(:Learner) RETURN count(*)"
+            )),
+            f.manifest["relationships"][ty].as_u64().unwrap(),
+            "{ty}"
+        );
+    }
 }

@@ -126,12 +126,20 @@ impl Default for BoltSettings {
 pub struct EmbeddedConfig {
     /// Memory LadybugDB may use for its page cache, in MiB.
     pub buffer_pool_mib: u64,
+    /// Also store the learners' relationships backward (from the skill, cohort, city or
+    /// country to the learner). Off, they are stored from the learner only: the load copies
+    /// them in a half to two thirds of the time, directed patterns in either writing
+    /// (`(l)-[:HAS_SKILL]->(s)`, `(s)<-[:HAS_SKILL]-(l)`) work, and an undirected one is
+    /// refused. On: undirected patterns too, and a load about 2.5 s slower per 1.7M rows
+    /// (BENCHMARKS.md). Decided when the database is created.
+    pub backward_edges: bool,
 }
 
 impl Default for EmbeddedConfig {
     fn default() -> Self {
         EmbeddedConfig {
             buffer_pool_mib: 2048,
+            backward_edges: false,
         }
     }
 }

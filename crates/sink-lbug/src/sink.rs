@@ -33,6 +33,8 @@ pub struct LbugConfig {
     pub geo_relationships: bool,
     /// Memory LadybugDB may use for its page cache, in MiB.
     pub buffer_pool_mib: u64,
+    /// Store the learners' relationships backward too (see [`ddl`]).
+    pub backward_edges: bool,
     /// Delete the learners the database holds that the export does not.
     pub delete_missing: bool,
 }
@@ -221,7 +223,7 @@ impl LbugSink {
             .map_err(|e| self.target_error(format!("cannot open the database: {e}")))?;
         {
             let conn = self.connection(&db)?;
-            for statement in ddl() {
+            for statement in ddl(self.config.backward_edges) {
                 conn.query(&statement).map_err(|e| self.target_error(e))?;
             }
             self.read_existing(&conn)?;
