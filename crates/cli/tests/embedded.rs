@@ -252,7 +252,10 @@ fn an_export_loads_into_ladybugdb_and_answers_like_the_import_files_say() {
         .args(["--target", f.db().as_str()])
         .assert()
         .failure()
-        .stderr(predicates::str::contains("Undirected rel pattern"));
+        .stderr(predicates::str::contains("Undirected rel pattern"))
+        .stderr(predicates::str::contains(
+            "target.embedded.backward_edges = true",
+        ));
 
     // Learners within 50 km of a point, by a great-circle distance computed here.
     let city_of: HashMap<String, String> = expected

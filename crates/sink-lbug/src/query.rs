@@ -48,7 +48,7 @@ impl GraphQuery for LbugGraph {
     fn query(&mut self, cypher: &str, params: &[Param]) -> Result<Table, QueryError> {
         let failed = |e: lbug::Error| QueryError::Query {
             target: self.target(),
-            message: e.to_string(),
+            message: with_hint(e.to_string()),
         };
         let conn = Connection::new(&self.db).map_err(failed)?;
         let result = if params.is_empty() {
@@ -162,4 +162,18 @@ fn iso_instant(t: time::OffsetDateTime) -> String {
     }
     s.push('Z');
     s
+}
+
+/// LadybugDB's message, with what to do about it where learngraph's own choices are the cause.
+fn with_hint(message: String) -> String {
+    // The learners' relationships are stored forward only unless the database was created with
+    // `target.embedded.backward_edges` (see `schema::ddl`).
+    if message.contains("Undirected rel pattern") {
+        return format!(
+            "{message} (this database stores the relationships that leave a learner in that \
+             direction only: write the pattern with an arrow, e.g. (l:Learner)-[:HAS_SKILL]->(s), \
+             or create the database with target.embedded.backward_edges = true)"
+        );
+    }
+    message
 }
