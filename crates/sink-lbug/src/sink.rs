@@ -522,8 +522,9 @@ impl LbugSink {
             }
             let statement = format!("COPY {table} FROM {source}");
             let started = std::time::Instant::now();
-            conn.query(&statement)
-                .map_err(|e| self.target_error(format!("bulk copy of {table} failed: {e}")))?;
+            conn.query(&statement).map_err(|e| {
+                self.target_error(copy_failed(table, &e, self.config.buffer_pool_mib))
+            })?;
             tracing::debug!(
                 %table,
                 rows,
@@ -701,5 +702,36 @@ impl GraphSink for LbugSink {
 
     fn describe(&self) -> String {
         format!("embedded:{}", self.config.dir.display())
+    }
+}
+
+/// The message of a failed `COPY`: LadybugDB's, with what to change when its page cache was too
+/// small (a copy of 17 million learners needs more than 640 MiB).
+fn copy_failed(table: Ident, e: &dyn std::fmt::Display, buffer_pool_mib: u64) -> String {
+    let mut message = format!("bulk copy of {table} failed: {e}");
+    if message.contains("buffer pool is full") {
+        message.push_str(&format!(
+            " (raise target.embedded.buffer_pool_mib, now {buffer_pool_mib} MiB, and load again)"
+        ));
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_buffer_pool_names_the_setting_to_raise() {
+        let full = "Buffer manager exception: Unable to allocate memory! The buffer pool is full \
+                    and no memory could be freed!";
+        let m = copy_failed(label::LEARNER, &full, 640);
+        assert!(
+            m.starts_with("bulk copy of Learner failed: Buffer manager"),
+            "{m}"
+        );
+        assert!(m.ends_with("target.embedded.buffer_pool_mib, now 640 MiB, and load again)"));
+        let other = copy_failed(label::LEARNER, &"Copy exception: wrong type", 640);
+        assert!(!other.contains("buffer_pool_mib"), "{other}");
     }
 }
