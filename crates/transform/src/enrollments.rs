@@ -124,12 +124,34 @@ fn score(v: &Option<Scalar<'_>>) -> Option<f64> {
     (x.is_finite() && (0.0..=100.0).contains(&x)).then_some(x)
 }
 
+/// Enrollment statuses by their text: a worker meets the same few spellings a million times.
+#[derive(Debug, Default)]
+pub struct StatusCache(foldhash::HashMap<Box<str>, Option<EnrollmentStatus>>);
+
+impl StatusCache {
+    /// Distinct spellings kept; past them a status is normalised each time, so that an export
+    /// of free text in this field cannot grow the cache without bound.
+    const MAX: usize = 4096;
+
+    fn status(&mut self, text: &str) -> Option<EnrollmentStatus> {
+        if let Some(hit) = self.0.get(text) {
+            return *hit;
+        }
+        let status = enrollment_status(text).ok();
+        if self.0.len() < Self::MAX {
+            self.0.insert(text.into(), status);
+        }
+        status
+    }
+}
+
 /// Parses a non-null enrollments cell. `Err` only for JSON that does not parse or is not an
 /// array of objects (or one object).
 pub fn parse_enrollments(
     cell: &str,
     stats: &mut FieldStats,
     keys: &mut Interner,
+    statuses: &mut StatusCache,
 ) -> Result<Vec<ParsedEnrollment>, NullReason> {
     let cell = cell.trim();
     let items: Vec<RawEnrollment<'_>> = if cell.starts_with('{') {
@@ -147,8 +169,7 @@ pub fn parse_enrollments(
             stats.repair(Field::Enrollments, Repair::DuplicateEnrollment);
             continue;
         }
-        let status: Option<EnrollmentStatus> =
-            text(&item.status).and_then(|s| enrollment_status(&s).ok());
+        let status: Option<EnrollmentStatus> = text(&item.status).and_then(|s| statuses.status(&s));
         out.push(ParsedEnrollment {
             enrollment: Enrollment {
                 cohort_id: keys.key(&cohort_id),
@@ -172,7 +193,13 @@ mod tests {
     fn the_spec_example_parses_fully() {
         let cell = r#"[{"program":"Data Science","cohort":"DS-2023-07","status":"graduated","enrolled_at":"2023-07-01","completed_at":"2024-01-15","score":87.5}]"#;
         let mut stats = FieldStats::default();
-        let got = parse_enrollments(cell, &mut stats, &mut Interner::default()).unwrap();
+        let got = parse_enrollments(
+            cell,
+            &mut stats,
+            &mut Interner::default(),
+            &mut StatusCache::default(),
+        )
+        .unwrap();
         assert_eq!(got.len(), 1);
         let e = &got[0];
         assert_eq!(e.program.as_deref(), Some("Data Science"));
@@ -203,8 +230,13 @@ mod tests {
         ];
         for (cell, want) in cases {
             let mut stats = FieldStats::default();
-            let got =
-                parse_enrollments(cell, &mut stats, &mut Interner::default()).map(|v| v.len());
+            let got = parse_enrollments(
+                cell,
+                &mut stats,
+                &mut Interner::default(),
+                &mut StatusCache::default(),
+            )
+            .map(|v| v.len());
             assert_eq!(got, *want, "{cell}");
         }
     }
@@ -216,9 +248,30 @@ mod tests {
             r#"[{"cohort":"A-1","score":120,"enrolled_at":"2023-02-30","status":"??"}]"#,
             &mut stats,
             &mut Interner::default(),
+            &mut StatusCache::default(),
         )
         .unwrap();
         let e = &got[0].enrollment;
         assert_eq!((e.score, e.enrolled_at, e.status), (None, None, None));
+    }
+
+    #[test]
+    fn statuses_are_cached_and_the_cache_is_bounded() {
+        let mut cache = StatusCache::default();
+        for _ in 0..2 {
+            assert_eq!(cache.status("Graduated"), Some(EnrollmentStatus::Completed));
+            assert_eq!(cache.status("??"), None);
+        }
+        assert_eq!(cache.0.len(), 2);
+        for i in 0..StatusCache::MAX {
+            cache.status(&format!("noise {i}"));
+        }
+        assert_eq!(cache.0.len(), StatusCache::MAX);
+        assert_eq!(
+            cache.status("in progress"),
+            Some(EnrollmentStatus::Enrolled),
+            "normalised past the bound"
+        );
+        assert_eq!(cache.0.len(), StatusCache::MAX);
     }
 }

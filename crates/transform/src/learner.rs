@@ -14,7 +14,7 @@ use learngraph_source::{ColumnLayout, Field, Row, RowBatch, Sentinels};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::date::{parse_date, parse_timestamp, DateValue};
-use crate::enrollments::parse_enrollments;
+use crate::enrollments::{parse_enrollments, StatusCache};
 use crate::geo::{CityMethod, CountryCache, GeoResolver, Method};
 use crate::intern::Interner;
 use crate::privacy::Privacy;
@@ -173,6 +173,7 @@ pub struct Transformer {
     genders: VocabCache<learngraph_model::Gender>,
     education: VocabCache<learngraph_model::EducationLevel>,
     employment: VocabCache<learngraph_model::EmploymentStatus>,
+    statuses: StatusCache,
     /// The encoding `content_hash` hashes, reused from row to row.
     hash_buf: Vec<u8>,
 }
@@ -192,6 +193,7 @@ impl Transformer {
             genders: HashMap::new(),
             education: HashMap::new(),
             employment: HashMap::new(),
+            statuses: StatusCache::default(),
             hash_buf: Vec::new(),
         }
     }
@@ -471,7 +473,7 @@ impl Transformer {
 
         let mut enrollments = Vec::new();
         if let Some(cell) = self.text(&row, layout, F::Enrollments, stats) {
-            match parse_enrollments(&cell, stats, &mut self.keys) {
+            match parse_enrollments(&cell, stats, &mut self.keys, &mut self.statuses) {
                 Ok(parsed) => {
                     for p in parsed {
                         if let Some(program) = &p.program {
