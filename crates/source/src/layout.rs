@@ -107,36 +107,64 @@ pub fn closest_match<'a>(
 
 /// Damerau–Levenshtein distance (adjacent transpositions count once), by characters, giving up
 /// (returning `bound + 1`) as soon as the distance must exceed `bound`.
+///
+/// Geography's typo search calls this for every name of a country against each distinct
+/// unmatched spelling, so it allocates nothing per call: ASCII strings (nearly every folded
+/// key) are compared as bytes, others through a per-thread character buffer, and only the three
+/// rows the recurrence reads are kept, in a per-thread buffer.
 pub fn edit_distance(a: &str, b: &str, bound: usize) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    if a.is_ascii() && b.is_ascii() {
+        return bounded_distance(a.as_bytes(), b.as_bytes(), bound);
+    }
+    thread_local! {
+        static CHARS: std::cell::RefCell<(Vec<char>, Vec<char>)> = Default::default();
+    }
+    CHARS.with_borrow_mut(|(ca, cb)| {
+        ca.clear();
+        ca.extend(a.chars());
+        cb.clear();
+        cb.extend(b.chars());
+        bounded_distance(ca, cb, bound)
+    })
+}
+
+fn bounded_distance<T: PartialEq>(a: &[T], b: &[T], bound: usize) -> usize {
     if a.len().abs_diff(b.len()) > bound {
         return bound + 1;
     }
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    for (j, cell) in d.iter_mut().take(w).enumerate() {
-        *cell = j;
+    thread_local! {
+        static ROWS: std::cell::RefCell<Vec<usize>> = Default::default();
     }
-    for i in 1..=a.len() {
-        d[i * w] = i;
-        let mut row_min = d[i * w];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1)
-                .min(d[(i - 1) * w + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
+    ROWS.with_borrow_mut(|rows| {
+        let w = b.len() + 1;
+        rows.clear();
+        rows.resize(3 * w, 0);
+        // Rows i-2, i-1 and i of the full matrix, in turn.
+        let (mut before, mut prev, mut cur) = (0, w, 2 * w);
+        for (j, cell) in rows[prev..prev + w].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            rows[cur] = i;
+            let mut row_min = i;
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut v = (rows[prev + j] + 1)
+                    .min(rows[cur + j - 1] + 1)
+                    .min(rows[prev + j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(rows[before + j - 2] + 1);
+                }
+                rows[cur + j] = v;
+                row_min = row_min.min(v);
             }
-            d[i * w + j] = v;
-            row_min = row_min.min(v);
+            if row_min > bound {
+                return bound + 1;
+            }
+            (before, prev, cur) = (prev, cur, before);
         }
-        if row_min > bound {
-            return bound + 1;
-        }
-    }
-    d[a.len() * w + b.len()].min(bound + 1)
+        rows[prev + b.len()].min(bound + 1)
+    })
 }
 
 #[cfg(test)]
@@ -230,8 +258,60 @@ mod tests {
             ("egypt", "egypt", 1, 0),
             ("ethiopia", "ethiopa", 1, 1),
             ("a", "abcdef", 2, 3),
+            ("", "", 0, 0),
+            ("", "ab", 2, 2),
+            ("abcd", "badc", 2, 2),
+            ("ca", "abc", 3, 3),
+            ("giza", "gzia", 1, 1),
+            ("القاهرة", "القاهره", 1, 1),
+            ("القاهرة", "لقاهرة", 1, 1),
+            ("القاهرة", "cairo", 2, 3),
+            ("mañana", "manana", 1, 1),
+            ("ñ", "n", 0, 1),
         ] {
             assert_eq!(edit_distance(a, b, bound), want, "{a} {b}");
+        }
+    }
+
+    /// The textbook full matrix, unbounded: what the bounded rolling rows must agree with.
+    fn reference_distance(a: &str, b: &str) -> usize {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut d: Vec<Vec<usize>> = (0..=a.len())
+            .map(|i| (0..=b.len()).map(|j| if i == 0 { j } else { i }).collect())
+            .collect();
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    #[test]
+    fn bounded_distances_agree_with_the_full_matrix_on_random_strings() {
+        // ASCII and non-ASCII alphabets, so that both paths are taken.
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for alphabet in [&['a', 'b', 'c'][..], &['a', 'é', 'م', 'b']] {
+            for case in 0..2000 {
+                let word = |x: &mut u64| -> String {
+                    let len = crate::testing::xorshift(x) % 7;
+                    (0..len)
+                        .map(|_| {
+                            alphabet[(crate::testing::xorshift(x) % alphabet.len() as u64) as usize]
+                        })
+                        .collect()
+                };
+                let (a, b) = (word(&mut x), word(&mut x));
+                let bound = case % 4;
+                let want = reference_distance(&a, &b).min(bound + 1);
+                assert_eq!(edit_distance(&a, &b, bound), want, "{a:?} {b:?} {bound}");
+            }
         }
     }
 }
