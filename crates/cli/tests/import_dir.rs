@@ -17,8 +17,6 @@ enum Column {
     Id(String),
     StartId(String),
     EndId(String),
-    Label,
-    Type,
     Property(String),
 }
 
@@ -70,8 +68,6 @@ fn parse_header(line: &str) -> Vec<Column> {
                 return Column::EndId(space);
             }
             match ty {
-                "LABEL" => Column::Label,
-                "TYPE" => Column::Type,
                 "" => Column::Property(name.to_string()),
                 t => {
                     let base = t.strip_suffix("[]").unwrap_or(t);
@@ -114,6 +110,20 @@ fn read_group(dir: &Path, files: &[&str]) -> (Vec<Column>, Vec<csv::StringRecord
 
 fn column_of(header: &[Column], want: &Column) -> usize {
     header.iter().position(|c| c == want).expect("column")
+}
+
+/// What `import.sh` names each file group: `--nodes=Label=a,b` and `--relationships=TYPE=a,b`,
+/// as (option, label or type) by the group's files joined with commas.
+fn import_groups(script: &str) -> HashMap<String, (String, String)> {
+    script
+        .split_whitespace()
+        .filter_map(|word| {
+            let (option, rest) = word.split_once('=')?;
+            let (name, files) = rest.split_once('=')?;
+            matches!(option, "--nodes" | "--relationships")
+                .then(|| (files.to_string(), (option.to_string(), name.to_string())))
+        })
+        .collect()
 }
 
 #[test]
@@ -183,12 +193,15 @@ fn a_generated_export_loads_to_import_files_exactly_as_the_manifest_says() {
         manifest["impossible_birth_dates"]
     );
 
-    // Every file re-read independently: headers by the neo4j-admin grammar, rows by width, counts.
+    // Every file re-read independently: headers by the neo4j-admin grammar, rows by width, counts;
+    // each file group's label or type as the command names it.
+    let script = std::fs::read_to_string(out.join("import.sh")).expect("import.sh");
+    let groups = import_groups(&script);
     let (lh, learners) = read_group(&out, &["learners.header.csv", "learners.csv"]);
     assert_eq!(lh[0], Column::Id("Learner".into()));
     assert_eq!(learners.len() as u64, u(&manifest["loaded"]));
     let mut ids: HashMap<&str, HashSet<String>> = HashMap::new();
-    let mut node_groups = vec![("Learner", lh, learners)];
+    let mut node_groups = vec![("Learner", "learners.header.csv,learners.csv", lh, learners)];
     for (space, file) in [
         ("Skill", "skills.csv"),
         ("Program", "programs.csv"),
@@ -197,14 +210,18 @@ fn a_generated_export_loads_to_import_files_exactly_as_the_manifest_says() {
         ("City", "cities.csv"),
     ] {
         let (h, r) = read_group(&out, &[file]);
-        node_groups.push((space, h, r));
+        node_groups.push((space, file, h, r));
     }
-    for (space, header, rows) in &node_groups {
+    assert_eq!(groups.len(), node_groups.len() + 4, "{script}");
+    for (space, files, header, rows) in &node_groups {
+        assert_eq!(
+            groups[*files],
+            ("--nodes".to_string(), space.to_string()),
+            "{files}"
+        );
         let key = column_of(header, &Column::Id(space.to_string()));
-        let label = column_of(header, &Column::Label);
         let set = ids.entry(space).or_default();
         for r in rows {
-            assert_eq!(&r[label], *space);
             assert!(
                 set.insert(r[key].to_string()),
                 "{space} id {} is unique",
@@ -234,16 +251,19 @@ fn a_generated_export_loads_to_import_files_exactly_as_the_manifest_says() {
         (&["in_program.csv"][..], "Cohort", "Program", "IN_PROGRAM"),
         (&["in_country.csv"][..], "City", "Country", "IN_COUNTRY"),
     ] {
+        assert_eq!(
+            groups[&files.join(",")],
+            ("--relationships".to_string(), ty.to_string()),
+            "{files:?}"
+        );
         let (h, rows) = read_group(&out, files);
-        let (s, e, t) = (
+        let (s, e) = (
             column_of(&h, &Column::StartId(from.into())),
             column_of(&h, &Column::EndId(to.into())),
-            column_of(&h, &Column::Type),
         );
         for r in &rows {
             assert!(ids[from].contains(&r[s]), "{ty}: start {} exists", &r[s]);
             assert!(ids[to].contains(&r[e]), "{ty}: end {} exists", &r[e]);
-            assert_eq!(&r[t], ty);
         }
         rel_counts.insert(ty, rows.len() as u64);
         assert_eq!(
@@ -271,7 +291,6 @@ fn a_generated_export_loads_to_import_files_exactly_as_the_manifest_says() {
     assert_eq!(by_country, want);
 
     // The command names every data file; the quarantine holds every rejected row with its reason.
-    let script = std::fs::read_to_string(out.join("import.sh")).expect("import.sh");
     assert!(script.contains("neo4j-admin\" database import full"));
     for f in [
         "learners.csv",

@@ -218,12 +218,10 @@ fn type_suffix(ty: PropType) -> &'static str {
     }
 }
 
-/// Header of a node file: the key as `name:ID(Label)`, then `:LABEL`, then typed properties.
+/// Header of a node file: the key as `name:ID(Label)`, then typed properties. The label is not
+/// a column: the import command names it once for the whole file (`--nodes=Label=…`).
 pub(crate) fn node_header(label: Ident, props: &[Property]) -> String {
-    let mut cols = vec![
-        format!("{}:ID({label})", props[0].name),
-        ":LABEL".to_string(),
-    ];
+    let mut cols = vec![format!("{}:ID({label})", props[0].name)];
     cols.extend(
         props[1..]
             .iter()
@@ -232,13 +230,10 @@ pub(crate) fn node_header(label: Ident, props: &[Property]) -> String {
     cols.join(",") + "\n"
 }
 
-/// Header of a relationship file: `:START_ID(From),:END_ID(To),:TYPE`, then typed properties.
+/// Header of a relationship file: `:START_ID(From),:END_ID(To)`, then typed properties; the
+/// type, like a node file's label, is named once in the command (`--relationships=TYPE=…`).
 pub(crate) fn rel_header(from: Ident, to: Ident, props: &[Property]) -> String {
-    let mut cols = vec![
-        format!(":START_ID({from})"),
-        format!(":END_ID({to})"),
-        ":TYPE".to_string(),
-    ];
+    let mut cols = vec![format!(":START_ID({from})"), format!(":END_ID({to})")];
     cols.extend(
         props
             .iter()
@@ -276,10 +271,7 @@ mod tests {
     #[test]
     fn learner_header_uses_neo4j_admin_syntax() {
         let h = node_header(label::LEARNER, LEARNER_PROPERTIES);
-        assert!(
-            h.starts_with("learner_id:ID(Learner),:LABEL,full_name,"),
-            "{h}"
-        );
+        assert!(h.starts_with("learner_id:ID(Learner),full_name,"), "{h}");
         for col in [
             "birth_date:date",
             "skills:string[]",
@@ -289,6 +281,6 @@ mod tests {
         ] {
             assert!(h.split(',').any(|c| c.trim() == col), "{col} in {h}");
         }
-        assert_eq!(h.split(',').count(), LEARNER_PROPERTIES.len() + 1);
+        assert_eq!(h.split(',').count(), LEARNER_PROPERTIES.len());
     }
 }

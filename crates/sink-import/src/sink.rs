@@ -58,6 +58,9 @@ impl Out {
 /// A node or relationship group of the import command: its files, label or type, and option name.
 struct Group {
     option: &'static str,
+    /// The label or relationship type of every row of the files, named once in the command
+    /// rather than in a `:LABEL` or `:TYPE` column of every row.
+    name: Ident,
     files: Vec<&'static str>,
 }
 
@@ -123,29 +126,37 @@ impl ImportDirSink {
             path: dir.clone(),
             source,
         })?;
-        let simple = |id: &str, l: Ident, extra: &str| format!("{id}:ID({l}),:LABEL{extra}\n");
-        let mut node = |files: Vec<&'static str>| {
+        let simple = |id: &str, l: Ident, extra: &str| format!("{id}:ID({l}){extra}\n");
+        let mut node = |name: Ident, files: Vec<&'static str>| {
             self.groups.push(Group {
                 option: "--nodes",
+                name,
                 files,
             })
         };
-        node(vec!["learners.header.csv", "learners.csv"]);
-        node(vec!["skills.csv"]);
-        node(vec!["programs.csv"]);
-        node(vec!["cohorts.csv"]);
-        node(vec!["countries.csv"]);
-        node(vec!["cities.csv"]);
-        let mut relg = |files: Vec<&'static str>| {
+        node(label::LEARNER, vec!["learners.header.csv", "learners.csv"]);
+        node(label::SKILL, vec!["skills.csv"]);
+        node(label::PROGRAM, vec!["programs.csv"]);
+        node(label::COHORT, vec!["cohorts.csv"]);
+        node(label::COUNTRY, vec!["countries.csv"]);
+        node(label::CITY, vec!["cities.csv"]);
+        let mut relg = |name: Ident, files: Vec<&'static str>| {
             self.groups.push(Group {
                 option: "--relationships",
+                name,
                 files,
             })
         };
-        relg(vec!["has_skill.header.csv", "has_skill.csv"]);
-        relg(vec!["enrolled_in.header.csv", "enrolled_in.csv"]);
-        relg(vec!["in_program.csv"]);
-        relg(vec!["in_country.csv"]);
+        relg(
+            rel::HAS_SKILL,
+            vec!["has_skill.header.csv", "has_skill.csv"],
+        );
+        relg(
+            rel::ENROLLED_IN,
+            vec!["enrolled_in.header.csv", "enrolled_in.csv"],
+        );
+        relg(rel::IN_PROGRAM, vec!["in_program.csv"]);
+        relg(rel::IN_COUNTRY, vec!["in_country.csv"]);
         let header_file = |name: &'static str, text: &str| -> Result<(), SinkError> {
             OutFile::open(dir.join(name), Some(text.as_bytes()), None)?
                 .sync()
@@ -164,9 +175,14 @@ impl ImportDirSink {
             &rel_header(label::LEARNER, label::COHORT, ENROLLED_IN_PROPERTIES),
         )?;
         let geo = if self.config.geo_relationships {
-            for f in ["lives_in.csv", "resides_in.csv", "from_country.csv"] {
+            for (name, f) in [
+                (rel::LIVES_IN, "lives_in.csv"),
+                (rel::RESIDES_IN, "resides_in.csv"),
+                (rel::FROM_COUNTRY, "from_country.csv"),
+            ] {
                 self.groups.push(Group {
                     option: "--relationships",
+                    name,
                     files: vec![f],
                 });
             }
@@ -261,7 +277,12 @@ impl ImportDirSink {
              --multiline-fields=true --legacy-style-quoting=false --skip-bad-relationships=false",
         );
         for g in &self.groups {
-            s.push_str(&format!(" \\\n  {}={}", g.option, g.files.join(",")));
+            s.push_str(&format!(
+                " \\\n  {}={}={}",
+                g.option,
+                g.name,
+                g.files.join(",")
+            ));
         }
         s.push('\n');
         s
@@ -271,7 +292,6 @@ impl ImportDirSink {
         let r = &mut self.row;
         r.clear();
         r.str(&l.learner_id);
-        r.str(label::LEARNER.as_str());
         r.learner_properties(l);
         r.end();
         files.learners.write(&r.buf)?;
@@ -280,7 +300,6 @@ impl ImportDirSink {
         for skill in &l.skills {
             r.str(&l.learner_id);
             r.str(skill);
-            r.str(rel::HAS_SKILL.as_str());
             r.end();
             r.clear_fields();
         }
@@ -292,7 +311,6 @@ impl ImportDirSink {
         for e in &l.enrollments {
             r.str(&l.learner_id);
             r.str(&e.cohort_id);
-            r.str(rel::ENROLLED_IN.as_str());
             r.enrollment_properties(e);
             r.end();
             r.clear_fields();
@@ -311,7 +329,6 @@ impl ImportDirSink {
                     r.clear();
                     r.str(&l.learner_id);
                     r.str(t);
-                    r.str(ty.as_str());
                     r.end();
                     out.write(&r.buf)?;
                     self.summary.add_relationships(ty, 1);
@@ -332,7 +349,6 @@ impl ImportDirSink {
         for s in &d.skills {
             r.clear();
             r.str(&s.name);
-            r.str(label::SKILL.as_str());
             r.str(&s.display_name);
             r.end();
             files.skills.write(&r.buf)?;
@@ -340,14 +356,12 @@ impl ImportDirSink {
         for p in &d.programs {
             r.clear();
             r.str(&p.name);
-            r.str(label::PROGRAM.as_str());
             r.end();
             files.programs.write(&r.buf)?;
         }
         for c in &d.cohorts {
             r.clear();
             r.str(&c.id);
-            r.str(label::COHORT.as_str());
             r.opt_str(c.program.as_deref());
             r.end();
             files.cohorts.write(&r.buf)?;
@@ -355,7 +369,6 @@ impl ImportDirSink {
                 r.clear();
                 r.str(&c.id);
                 r.str(p);
-                r.str(rel::IN_PROGRAM.as_str());
                 r.end();
                 files.in_program.write(&r.buf)?;
             }
@@ -363,7 +376,6 @@ impl ImportDirSink {
         for c in &d.countries {
             r.clear();
             r.str(&c.code);
-            r.str(label::COUNTRY.as_str());
             r.country_properties(c);
             r.end();
             files.countries.write(&r.buf)?;
@@ -371,14 +383,12 @@ impl ImportDirSink {
         for c in &d.cities {
             r.clear();
             r.str(&c.id);
-            r.str(label::CITY.as_str());
             r.city_properties(c);
             r.end();
             files.cities.write(&r.buf)?;
             r.clear();
             r.str(&c.id);
             r.str(&c.country_code);
-            r.str(rel::IN_COUNTRY.as_str());
             r.end();
             files.in_country.write(&r.buf)?;
         }
