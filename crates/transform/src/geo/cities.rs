@@ -18,7 +18,7 @@ use learngraph_model::City;
 
 use learngraph_source::layout::edit_distance;
 
-use super::fold::fold;
+use super::fold::{fold, ByLength};
 
 const GAZETTEER: &[u8] = include_bytes!("../../data/cities.tsv.gz");
 const ALIASES: &str = include_str!("../../data/city-aliases.tsv");
@@ -78,8 +78,8 @@ struct Place {
 struct CountryCities {
     places: Vec<Place>,
     by_key: HashMap<String, Vec<u32>>,
-    /// Keys long enough for typo matching, sorted.
-    keys: Vec<String>,
+    /// Keys long enough for typo matching.
+    keys: ByLength<()>,
 }
 
 impl CountryCities {
@@ -187,13 +187,12 @@ impl Gazetteer {
                 }
             }
         }
-        c.keys = c
-            .by_key
-            .keys()
-            .filter(|k| k.chars().count() >= 4)
-            .cloned()
-            .collect();
-        c.keys.sort();
+        c.keys = ByLength::new(
+            c.by_key
+                .keys()
+                .filter(|k| k.chars().count() >= 4)
+                .map(|k| (k.clone(), ())),
+        );
         c
     }
 
@@ -241,7 +240,7 @@ fn fuzzy(c: &CountryCities, key: &str) -> Option<u32> {
     };
     let mut best = bound + 1;
     let mut hits: Vec<u32> = Vec::new();
-    for k in &c.keys {
+    for (k, ()) in c.keys.near(len, bound) {
         let d = edit_distance(key, k, best.min(bound));
         if d < best {
             best = d;

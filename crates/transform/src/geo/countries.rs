@@ -15,7 +15,7 @@ use learngraph_model::Country;
 
 use learngraph_source::layout::edit_distance;
 
-use super::fold::{fold, repair_mojibake};
+use super::fold::{fold, repair_mojibake, ByLength};
 
 const COUNTRIES: &str = include_str!("../../data/countries.tsv");
 const NAMES: &str = include_str!("../../data/country-names.tsv");
@@ -132,7 +132,7 @@ pub struct CountryIndex {
     alpha3: HashMap<String, u16>,
     names: HashMap<String, Entry>,
     /// Keys of levels 1 and 2 long enough for typo matching.
-    fuzzy: Vec<(String, Target)>,
+    fuzzy: ByLength<Target>,
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -178,7 +178,7 @@ impl CountryIndex {
             alpha2,
             alpha3,
             names: HashMap::new(),
-            fuzzy: Vec::new(),
+            fuzzy: ByLength::default(),
         };
         for line in ALIASES
             .lines()
@@ -210,14 +210,13 @@ impl CountryIndex {
             };
             index.add(f[0], f.get(1).copied().unwrap_or(""), level, method);
         }
-        let mut fuzzy: Vec<(String, Target)> = index
-            .names
-            .iter()
-            .filter(|(k, e)| e.level <= 2 && k.chars().count() >= 5)
-            .map(|(k, e)| (k.clone(), e.target))
-            .collect();
-        fuzzy.sort_by(|a, b| a.0.cmp(&b.0));
-        index.fuzzy = fuzzy;
+        index.fuzzy = ByLength::new(
+            index
+                .names
+                .iter()
+                .filter(|(k, e)| e.level <= 2 && k.chars().count() >= 5)
+                .map(|(k, e)| (k.clone(), e.target)),
+        );
         index
     }
 
@@ -312,14 +311,15 @@ impl CountryIndex {
 
     /// A typo: accepted only when every nearest name, within the bound, is one country's.
     fn fuzzy(&self, key: &str) -> Result<CountryMatch, Unresolved> {
-        let bound = match key.chars().count() {
+        let len = key.chars().count();
+        let bound = match len {
             0..=4 => return Err(Unresolved::Unknown),
             5..=6 => 1,
             _ => 2,
         };
         let mut best = bound + 1;
         let mut hits: Vec<Target> = Vec::new();
-        for (k, target) in &self.fuzzy {
+        for (k, target) in self.fuzzy.near(len, bound) {
             let d = edit_distance(key, k, best.min(bound));
             if d < best {
                 best = d;

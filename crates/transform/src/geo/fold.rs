@@ -2,7 +2,8 @@
 //!
 //! `fold("Côte d’Ivoire")`, `fold("COTE D'IVOIRE")` and `fold("Ivoire, Cote d")` are one key.
 //! Arabic marks and letter variants fold the same way (hamza seats, tatweel, diacritics).
-//! Typo distances are [`learngraph_source::layout::edit_distance`], shared with column names.
+//! Typo distances are [`learngraph_source::layout::edit_distance`], shared with column names;
+//! [`ByLength`] hands a typo search only the names whose length can be within its bound.
 
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -86,6 +87,41 @@ fn cp1252_byte(c: char) -> Option<u8> {
     }
 }
 
+/// Names for a typo search, each with what it stands for, sorted by length in characters: an edit
+/// distance is at least the difference of the lengths, so a search reads only the names whose
+/// length is within its bound of the query's, not every name of a country.
+#[derive(Debug)]
+pub struct ByLength<T> {
+    names: Vec<(usize, String, T)>,
+}
+
+impl<T> Default for ByLength<T> {
+    fn default() -> Self {
+        ByLength { names: Vec::new() }
+    }
+}
+
+impl<T> ByLength<T> {
+    /// Indexes `names`; equal lengths are kept in name order.
+    pub fn new(names: impl IntoIterator<Item = (String, T)>) -> Self {
+        let mut names: Vec<(usize, String, T)> = names
+            .into_iter()
+            .map(|(k, t)| (k.chars().count(), k, t))
+            .collect();
+        names.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        ByLength { names }
+    }
+
+    /// The names whose length in characters is within `bound` of `len`.
+    pub fn near(&self, len: usize, bound: usize) -> impl Iterator<Item = (&str, &T)> {
+        let lo = self.names.partition_point(|(l, ..)| l + bound < len);
+        let hi = self.names.partition_point(|(l, ..)| *l <= len + bound);
+        self.names[lo..hi.max(lo)]
+            .iter()
+            .map(|(_, k, t)| (k.as_str(), t))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +166,28 @@ mod tests {
         ] {
             assert_eq!(repair_mojibake(broken).as_deref(), fixed, "{broken}");
         }
+    }
+
+    #[test]
+    fn by_length_reads_only_names_within_the_bound() {
+        let index = ByLength::new(
+            [
+                "cairo",
+                "giza",
+                "alexandria",
+                "aswan",
+                "luxor",
+                "qena",
+                "القاهرة",
+            ]
+            .map(|k| (k.to_string(), ())),
+        );
+        let near = |len, bound| -> Vec<&str> { index.near(len, bound).map(|(k, _)| k).collect() };
+        assert_eq!(near(5, 0), ["aswan", "cairo", "luxor"]);
+        assert_eq!(near(4, 1), ["giza", "qena", "aswan", "cairo", "luxor"]);
+        assert_eq!(near(7, 0), ["القاهرة"]);
+        assert_eq!(near(10, 2), ["alexandria"]);
+        assert_eq!(near(1, 1), Vec::<&str>::new());
+        assert_eq!(near(20, 2), Vec::<&str>::new());
     }
 }
