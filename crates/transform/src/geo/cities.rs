@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use learngraph_model::City;
 
@@ -80,9 +80,32 @@ struct CountryCities {
     by_key: HashMap<String, Vec<u32>>,
     /// Keys long enough for typo matching.
     keys: ByLength<()>,
+    /// Typo searches already run, by folded key. The pre-flight and every transform worker
+    /// meet the same unmatched spellings (in their own cases and spacings, which fold alike);
+    /// the search reads hundreds of names, so each key is searched once per run.
+    typos: Mutex<HashMap<String, Option<u32>>>,
 }
 
+/// Typo searches remembered per country; past this, a search runs each time, so that an export
+/// of endless distinct misspellings cannot grow the memory without bound.
+const TYPOS_KEPT: usize = 50_000;
+
 impl CountryCities {
+    /// The place `key` is a typo of, searched once per key.
+    fn typo(&self, key: &str) -> Option<u32> {
+        let lock = || self.typos.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&hit) = lock().get(key) {
+            return hit;
+        }
+        // Searched outside the lock: two workers may search one key at once, and agree.
+        let found = fuzzy(self, key);
+        let mut memo = lock();
+        if memo.len() < TYPOS_KEPT {
+            memo.insert(key.to_string(), found);
+        }
+        found
+    }
+
     /// The most populous of the places with one name; the first listed on a tie.
     fn pick(&self, ids: &[u32]) -> u32 {
         ids.iter()
@@ -211,7 +234,7 @@ impl Gazetteer {
                 .filter(|k| !k.is_empty() && **k != key)
                 .find_map(|k| c.by_key.get(k))
                 .map(|ids| (pick(ids), CityMethod::Variant))
-                .or_else(|| fuzzy(c, &key).map(|i| (i, CityMethod::Fuzzy)))
+                .or_else(|| c.typo(&key).map(|i| (i, CityMethod::Fuzzy)))
         }?;
         let p = &c.places[found.0 as usize];
         let city = City {

@@ -495,6 +495,44 @@ fn cities_in_the_learner_countries() {
 }
 
 #[test]
+fn a_typo_searched_once_resolves_alike_in_every_spelling_and_thread() {
+    // A fresh resolver, so that its typo memory starts empty.
+    let r = GeoResolver::new();
+    let cases = [
+        ("Nairboi", "KE"),
+        ("Caior", "EG"),
+        ("Gizz", "EG"),
+        ("Kaon", "NG"),
+    ];
+    let first: Vec<_> = cases.iter().map(|(t, cc)| r.city(t, cc)).collect();
+    let respelt = |t: &str| format!("  {} ", t.to_uppercase());
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    cases
+                        .iter()
+                        .map(|(t, cc)| r.city(&respelt(t), cc))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for w in workers {
+            let again = w.join().expect("worker");
+            for ((a, b), (t, _)) in first.iter().zip(&again).zip(&cases) {
+                let (a, b) = (a.as_ref().expect(t), b.as_ref().expect(t));
+                assert_eq!(a.1, b.1, "{t}: method");
+                if a.1.is_some() {
+                    assert_eq!(a.0.id, b.0.id, "{t}: one place");
+                }
+            }
+        }
+    });
+    assert_eq!(first[0].as_ref().unwrap().1, Some(CityMethod::Fuzzy));
+    assert_eq!(first[2].as_ref().unwrap().1, None, "Gizz is no place");
+}
+
+#[test]
 fn city_ids_are_scoped_and_stable() {
     let r = resolver();
     let eg = r.city("Alexandria", "EG").unwrap().0;
