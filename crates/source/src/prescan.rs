@@ -275,12 +275,22 @@ struct Totals<C> {
     seen: HashSet<u64, HashBuild>,
     index: DuplicateIndex,
     collector: C,
+    /// Bytes of all the input files, to size `seen` once from the first part's record length.
+    input_bytes: u64,
 }
 
 impl<C: Collector> Totals<C> {
     /// Applies the next part of file `file`: its records follow every record applied before.
     /// Returns the part's block and (emptied) entries, for reuse.
     fn apply(&mut self, part: Part<C>, file: usize) -> (Block, Vec<Entry>) {
+        if self.seen.capacity() == 0 && part.records > 0 {
+            // Growing to millions of keys one doubling at a time rehashes every key about twice
+            // over, on the thread every block waits for; one estimate avoids that.
+            let record_bytes = (part.block.data.len() as u64 / u64::from(part.records)).max(1);
+            let expected = self.input_bytes / record_bytes;
+            self.seen
+                .reserve(usize::try_from(expected + expected / 16).unwrap_or(0));
+        }
         let index = &mut self.index;
         for e in &part.entries {
             if !self.seen.insert(e.hash) {
@@ -351,6 +361,11 @@ fn prescan_in_blocks<C: Collector>(
         seen: HashSet::default(),
         index: DuplicateIndex::default(),
         collector: make(),
+        input_bytes: paths
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum(),
     };
     let mut first_header: Option<(PathBuf, Vec<String>)> = None;
     let mut done_bytes = 0;
