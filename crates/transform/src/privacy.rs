@@ -3,6 +3,8 @@
 //! The salt is a secret: it comes from the environment or a file, is never logged, and is required
 //! as soon as one field is set to `hash` (an unsalted hash of an e-mail is reversible by guessing).
 
+use std::borrow::Cow;
+
 use sha2::{Digest, Sha256};
 
 use crate::config::{PrivacyConfig, PrivacyMode};
@@ -92,10 +94,11 @@ impl Privacy {
         self.full_name
     }
 
-    /// Applies `mode` to a normalised value.
-    pub fn apply(&self, mode: PrivacyMode, value: String) -> Option<String> {
+    /// Applies `mode` to a normalised value; a value borrowed from the row is copied only when
+    /// it is kept as it is.
+    pub fn apply(&self, mode: PrivacyMode, value: Cow<'_, str>) -> Option<String> {
         match mode {
-            PrivacyMode::Keep => Some(value),
+            PrivacyMode::Keep => Some(value.into_owned()),
             PrivacyMode::Drop => None,
             PrivacyMode::Hash => {
                 let mut h = Sha256::new();
