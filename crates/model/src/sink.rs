@@ -60,15 +60,26 @@ pub struct WriteSummary {
 /// How many keys of missing learners a summary lists.
 pub const MISSING_SAMPLE: usize = 1000;
 
+/// Adds `n` to the count of `name`; a sink counts per learner, so the name is copied only the
+/// first time.
+fn add(counts: &mut BTreeMap<String, u64>, name: crate::schema::Ident, n: u64) {
+    match counts.get_mut(name.as_str()) {
+        Some(count) => *count += n,
+        None => {
+            counts.insert(name.to_string(), n);
+        }
+    }
+}
+
 impl WriteSummary {
     /// Adds `n` nodes of `label`.
     pub fn add_nodes(&mut self, label: crate::schema::Ident, n: u64) {
-        *self.nodes.entry(label.to_string()).or_default() += n;
+        add(&mut self.nodes, label, n);
     }
 
     /// Adds `n` relationships of `rel_type`.
     pub fn add_relationships(&mut self, rel_type: crate::schema::Ident, n: u64) {
-        *self.relationships.entry(rel_type.to_string()).or_default() += n;
+        add(&mut self.relationships, rel_type, n);
     }
 
     /// Adds a batch's dimension nodes, with their `IN_PROGRAM` and `IN_COUNTRY` relationships.
@@ -157,4 +168,27 @@ pub trait GraphSink: Send {
     /// Opens the target to continue a run from a state [`GraphSink::checkpoint`] returned: what it
     /// wrote after that state is undone or will be overwritten by the batches that follow.
     fn resume(&mut self, state: &serde_json::Value) -> Result<(), SinkError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{label, rel};
+
+    #[test]
+    fn counts_add_up_by_name() {
+        let mut s = WriteSummary::default();
+        for n in [1, 2, 0, 4] {
+            s.add_nodes(label::LEARNER, n);
+            s.add_relationships(rel::HAS_SKILL, n * 10);
+        }
+        s.add_nodes(label::SKILL, 0);
+        assert_eq!(s.nodes["Learner"], 7);
+        assert_eq!(
+            s.nodes["Skill"], 0,
+            "a label counted zero times is still listed"
+        );
+        assert_eq!(s.relationships["HAS_SKILL"], 70);
+        assert_eq!(s.relationships.len(), 1);
+    }
 }
