@@ -121,13 +121,13 @@ fn zone_offset(z: &[u8]) -> Option<i64> {
 /// Parses a timestamp to UTC: ISO 8601 (`2023-07-01T09:12:44Z`, offsets, fractions), the same
 /// with a space, or a date alone (midnight UTC). A timestamp without a zone is taken as UTC.
 pub fn parse_timestamp(s: &str) -> Result<DateTime, NullReason> {
-    let b = s.trim().as_bytes();
-    let split = b.iter().position(|&c| c == b'T' || c == b' ');
-    let (date_part, time_part) = match split {
-        Some(i) => (&b[..i], Some(&b[i + 1..])),
-        None => (b, None),
+    let s = s.trim();
+    // The separator is ASCII, so both sides of it are whole characters.
+    let split = s.bytes().position(|c| c == b'T' || c == b' ');
+    let (date_str, time_part) = match split {
+        Some(i) => (&s[..i], Some(&s.as_bytes()[i + 1..])),
+        None => (s, None),
     };
-    let date_str = std::str::from_utf8(date_part).map_err(|_| NullReason::Unparseable)?;
     let date = match parse_date(date_str)? {
         DateValue::Full(d) => d,
         DateValue::Year(_) => return Err(NullReason::Unparseable),
@@ -138,6 +138,10 @@ pub fn parse_timestamp(s: &str) -> Result<DateTime, NullReason> {
     let (h, m, sec, zone) = time_of_day(time.trim_ascii()).ok_or(NullReason::Unparseable)?;
     let offset = zone_offset(zone).ok_or(NullReason::Unparseable)?;
     let local = DateTime::new(date, h, m, sec).ok_or(NullReason::ImpossibleDate)?;
+    if offset == 0 {
+        // UTC already, as exports nearly always write: no calendar arithmetic.
+        return Ok(local);
+    }
     local.offset_by(-offset).ok_or(NullReason::OutOfRange)
 }
 
@@ -205,6 +209,12 @@ mod tests {
             ("2023-07-01T9:12", Err(Unparseable)),
             ("2023", Err(Unparseable)),
             ("yesterday", Err(Unparseable)),
+            ("2023-07-01T09:12:44+00:00", Ok("2023-07-01T09:12:44Z")),
+            ("2023-07-01T09:12:44-00", Ok("2023-07-01T09:12:44Z")),
+            ("2023-12-31T23:59:60Z", Ok("2023-12-31T23:59:59Z")),
+            ("2023-07-01Tمساء", Err(Unparseable)),
+            ("٢٠٢٣-07-01T10:00Z", Err(Unparseable)),
+            (" 2023-07-01T09:12:44Z ", Ok("2023-07-01T09:12:44Z")),
         ];
         for (input, want) in cases {
             let got = parse_timestamp(input).map(|t| t.to_string());
