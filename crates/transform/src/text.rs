@@ -26,7 +26,7 @@ pub fn clean<'r>(raw: &'r [u8], field: Field, stats: &mut FieldStats) -> Option<
     };
     match text {
         Cow::Borrowed(s) => {
-            let s = s.trim();
+            let s = if needs_unicode_trim(s) { s.trim() } else { s };
             (!s.is_empty()).then_some(Cow::Borrowed(s))
         }
         Cow::Owned(s) => {
@@ -34,6 +34,15 @@ pub fn clean<'r>(raw: &'r [u8], field: Field, stats: &mut FieldStats) -> Option<
             (!t.is_empty()).then(|| Cow::Owned(t.to_owned()))
         }
     }
+}
+
+/// Whether `s`, already trimmed of ASCII whitespace, may still start or end with whitespace:
+/// only when an end is not ASCII (a no-break space, an ideographic space) or is the one ASCII
+/// whitespace that `trim_ascii` keeps, the vertical tab. Most cells are neither, and skip the
+/// character-by-character trim.
+fn needs_unicode_trim(s: &str) -> bool {
+    let edge = |b: Option<&u8>| b.is_some_and(|&b| !b.is_ascii() || b == 0x0B);
+    edge(s.as_bytes().first()) || edge(s.as_bytes().last())
 }
 
 fn into_string(bytes: Vec<u8>, field: Field, stats: &mut FieldStats) -> String {
@@ -115,6 +124,15 @@ mod tests {
             (b"caf\xE9", Some("caf\u{FFFD}"), Some(Repair::InvalidUtf8)),
             (b"line 1\r\nline 2", Some("line 1\r\nline 2"), None),
             ("مصر".as_bytes(), Some("مصر"), None),
+            (" \u{A0}Amina\u{3000} ".as_bytes(), Some("Amina"), None),
+            (b"\x0bAmina\x0b", Some("Amina"), None),
+            ("\u{A0}".as_bytes(), None, None),
+            (
+                "Amina \u{2003}Yusuf".as_bytes(),
+                Some("Amina \u{2003}Yusuf"),
+                None,
+            ),
+            ("é".as_bytes(), Some("é"), None),
         ];
         for (raw, want, repair) in cases {
             let mut stats = FieldStats::default();
