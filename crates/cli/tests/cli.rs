@@ -30,7 +30,7 @@ fn quarantined_rows_exit_3_and_duplicates_keep_the_later_row() {
             "3 rows read: 1 loaded, 1 merged into a later duplicate, 1 quarantined",
         ));
     let learners = std::fs::read_to_string(out.join("learners.csv")).expect("learners");
-    assert!(learners.starts_with("L1,Learner,Second,"), "{learners}");
+    assert!(learners.starts_with("L1,Second,"), "{learners}");
     let q = std::fs::read_to_string(tmp.path().join("run/quarantine.jsonl")).expect("quarantine");
     assert!(
         q.contains("\"line\":3") && q.contains("too_few_fields"),
