@@ -285,9 +285,12 @@ impl<C: Collector> Totals<C> {
     fn apply(&mut self, part: Part<C>, file: usize) -> (Block, Vec<Entry>) {
         if self.seen.capacity() == 0 && part.records > 0 {
             // Growing to millions of keys one doubling at a time rehashes every key about twice
-            // over, on the thread every block waits for; one estimate avoids that.
+            // over, on the thread every block waits for; one estimate avoids that. A first block
+            // of short rows can overestimate: the estimate is capped (past it, the set grows as
+            // it would have), and only the table's control bytes are touched until keys arrive.
+            const MAX_ESTIMATE: u64 = 1 << 24;
             let record_bytes = (part.block.data.len() as u64 / u64::from(part.records)).max(1);
-            let expected = self.input_bytes / record_bytes;
+            let expected = (self.input_bytes / record_bytes).min(MAX_ESTIMATE);
             self.seen
                 .reserve(usize::try_from(expected + expected / 16).unwrap_or(0));
         }
