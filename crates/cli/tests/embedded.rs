@@ -187,9 +187,9 @@ fn an_export_loads_into_ladybugdb_and_answers_like_the_import_files_say() {
 
     let region_of: HashMap<String, String> = countries[1..]
         .iter()
-        .map(|c| (c[0].to_string(), c[6].to_string()))
+        .map(|c| (c[0].to_string(), c[5].to_string()))
         .collect();
-    assert_eq!(&countries[0][6], "region");
+    assert_eq!(&countries[0][5], "region");
     let mut by_region_expected: BTreeMap<String, u64> = BTreeMap::new();
     for (code, n) in &residence {
         *by_region_expected
@@ -206,9 +206,9 @@ fn an_export_loads_into_ladybugdb_and_answers_like_the_import_files_say() {
     // Completion per country, from ENROLLED_IN in the import files.
     let learners_country: HashMap<String, String> = expected
         .iter()
-        .map(|r| (r[0].to_string(), r[7].to_string()))
+        .map(|r| (r[0].to_string(), r[6].to_string()))
         .collect();
-    assert_eq!(names[7], "country_of_residence_code");
+    assert_eq!(names[6], "country_of_residence_code");
     let mut completion: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     for e in import_rows(&import, "enrolled_in.csv") {
         let code = &learners_country[&e[0]];
@@ -217,7 +217,7 @@ fn an_export_loads_into_ladybugdb_and_answers_like_the_import_files_say() {
         }
         let c = completion.entry(code.clone()).or_default();
         c.0 += 1;
-        c.1 += u64::from(&e[3] == "completed");
+        c.1 += u64::from(&e[2] == "completed");
     }
     let (_, rows) = f.query(&["--preset", "completion-by-country"]);
     let got: BTreeMap<String, (u64, u64)> = rows
@@ -260,23 +260,23 @@ fn an_export_loads_into_ladybugdb_and_answers_like_the_import_files_say() {
     // Learners within 50 km of a point, by a great-circle distance computed here.
     let city_of: HashMap<String, String> = expected
         .iter()
-        .map(|r| (r[0].to_string(), r[8].to_string()))
+        .map(|r| (r[0].to_string(), r[7].to_string()))
         .collect();
-    assert_eq!(names[8], "city_of_residence_id");
+    assert_eq!(names[7], "city_of_residence_id");
     let (lat0, lon0) = (30.0444_f64, 31.2357_f64);
     let mut near: BTreeMap<String, u64> = BTreeMap::new();
     let coords: HashMap<String, (f64, f64)> = cities[1..]
         .iter()
-        .filter(|c| !c[5].is_empty())
+        .filter(|c| !c[4].is_empty())
         .map(|c| {
             (
                 c[0].to_string(),
-                (c[5].parse().unwrap(), c[6].parse().unwrap()),
+                (c[4].parse().unwrap(), c[5].parse().unwrap()),
             )
         })
         .collect();
     assert_eq!(
-        (&cities[0][5], &cities[0][6]),
+        (&cities[0][4], &cities[0][5]),
         ("latitude:double", "longitude:double")
     );
     for city in city_of.values() {
@@ -320,8 +320,8 @@ fn an_export_loads_into_ladybugdb_and_answers_like_the_import_files_say() {
     assert_eq!(rows.len(), 1);
     let row: HashMap<&str, &Value> = columns.iter().map(String::as_str).zip(&rows[0]).collect();
     assert_eq!(row["learner"]["learner_id"], json!(&sample[0]));
-    let skills: Vec<&str> = sample[13].split(';').filter(|s| !s.is_empty()).collect();
-    assert_eq!(names[13], "skills");
+    let skills: Vec<&str> = sample[12].split(';').filter(|s| !s.is_empty()).collect();
+    assert_eq!(names[12], "skills");
     let mut got_skills: Vec<&str> = row["skills"]
         .as_array()
         .unwrap()
