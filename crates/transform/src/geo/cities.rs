@@ -87,8 +87,10 @@ struct CountryCities {
 }
 
 /// Typo searches remembered per country; past this, a search runs each time, so that an export
-/// of endless distinct misspellings cannot grow the memory without bound.
-const TYPOS_KEPT: usize = 50_000;
+/// of endless distinct misspellings cannot grow the memory without bound (a few hundred
+/// distinct unmatched spellings per country is what exports hold; 4,096 in each of 250 countries
+/// would be about 70 MB).
+const TYPOS_KEPT: usize = 4_096;
 
 impl CountryCities {
     /// The place `key` is a typo of, searched once per key.
