@@ -10,6 +10,7 @@ use std::fmt;
 use learngraph_model::{Date, Enrollment, EnrollmentStatus};
 
 use crate::intern::Interner;
+use crate::memo::Memo;
 use learngraph_source::Field;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -124,26 +125,8 @@ fn score(v: &Option<Scalar<'_>>) -> Option<f64> {
     (x.is_finite() && (0.0..=100.0).contains(&x)).then_some(x)
 }
 
-/// Enrollment statuses by their text: a worker meets the same few spellings a million times.
-#[derive(Debug, Default)]
-pub struct StatusCache(foldhash::HashMap<Box<str>, Option<EnrollmentStatus>>);
-
-impl StatusCache {
-    /// Distinct spellings kept; past them a status is normalised each time, so that an export
-    /// of free text in this field cannot grow the cache without bound.
-    const MAX: usize = 4096;
-
-    fn status(&mut self, text: &str) -> Option<EnrollmentStatus> {
-        if let Some(hit) = self.0.get(text) {
-            return *hit;
-        }
-        let status = enrollment_status(text).ok();
-        if self.0.len() < Self::MAX {
-            self.0.insert(text.into(), status);
-        }
-        status
-    }
-}
+/// Enrollment statuses by their text, normalised once per spelling.
+pub type StatusCache = Memo<Option<EnrollmentStatus>>;
 
 /// Parses a non-null enrollments cell. `Err` only for JSON that does not parse or is not an
 /// array of objects (or one object).
@@ -169,7 +152,8 @@ pub fn parse_enrollments(
             stats.repair(Field::Enrollments, Repair::DuplicateEnrollment);
             continue;
         }
-        let status: Option<EnrollmentStatus> = text(&item.status).and_then(|s| statuses.status(&s));
+        let status: Option<EnrollmentStatus> = text(&item.status)
+            .and_then(|s| statuses.get_or(s.as_bytes(), || enrollment_status(&s).ok()));
         out.push(ParsedEnrollment {
             enrollment: Enrollment {
                 cohort_id: keys.key(&cohort_id),
@@ -256,22 +240,25 @@ mod tests {
     }
 
     #[test]
-    fn statuses_are_cached_and_the_cache_is_bounded() {
-        let mut cache = StatusCache::default();
-        for _ in 0..2 {
-            assert_eq!(cache.status("Graduated"), Some(EnrollmentStatus::Completed));
-            assert_eq!(cache.status("??"), None);
-        }
-        assert_eq!(cache.0.len(), 2);
-        for i in 0..StatusCache::MAX {
-            cache.status(&format!("noise {i}"));
-        }
-        assert_eq!(cache.0.len(), StatusCache::MAX);
+    fn statuses_are_normalised_through_the_memo() {
+        let cell = r#"[{"cohort":"A","status":"Graduated"},{"cohort":"B","status":"graduated"},{"cohort":"C","status":"??"}]"#;
+        let mut statuses = StatusCache::default();
+        let got = parse_enrollments(
+            cell,
+            &mut FieldStats::default(),
+            &mut Interner::default(),
+            &mut statuses,
+        )
+        .unwrap();
+        let got: Vec<_> = got.iter().map(|e| e.enrollment.status).collect();
         assert_eq!(
-            cache.status("in progress"),
-            Some(EnrollmentStatus::Enrolled),
-            "normalised past the bound"
+            got,
+            [
+                Some(EnrollmentStatus::Completed),
+                Some(EnrollmentStatus::Completed),
+                None
+            ]
         );
-        assert_eq!(cache.0.len(), StatusCache::MAX);
+        assert_eq!(statuses.len(), 3, "one entry per spelling");
     }
 }

@@ -17,6 +17,7 @@ use crate::date::{parse_date, parse_timestamp, DateValue};
 use crate::enrollments::{parse_enrollments, StatusCache};
 use crate::geo::{CityMethod, CountryCache, GeoResolver, Method};
 use crate::intern::Interner;
+use crate::memo::Memo;
 use crate::privacy::Privacy;
 use crate::skills::{parse_skills, SkillCache};
 use crate::stats::{FieldStats, NullReason, Repair};
@@ -149,8 +150,8 @@ impl Candidates {
 }
 
 /// Results of a vocabulary normaliser by raw cell bytes: category columns hold few distinct
-/// values, so each is normalised once per worker.
-type VocabCache<T> = HashMap<Box<[u8]>, Result<T, NullReason>>;
+/// values, so each is normalised once per worker (the memo is bounded for those that do not).
+type VocabCache<T> = Memo<Result<T, NullReason>>;
 
 /// A country string's resolution: code, node and method, or why it did not resolve.
 type CountryResult = Result<(Key, Arc<Country>, Method), NullReason>;
@@ -190,9 +191,9 @@ impl Transformer {
             cities: HashMap::new(),
             skills: SkillCache::default(),
             keys: Interner::default(),
-            genders: HashMap::new(),
-            education: HashMap::new(),
-            employment: HashMap::new(),
+            genders: VocabCache::default(),
+            education: VocabCache::default(),
+            employment: VocabCache::default(),
             statuses: StatusCache::default(),
             hash_buf: Vec::new(),
         }
@@ -589,17 +590,12 @@ fn category<T: Copy>(
     normalise: fn(&str) -> Result<T, NullReason>,
 ) -> Option<T> {
     let raw = cell(sentinels, row, layout, field, stats)?;
-    let result = match cache.get(raw) {
-        Some(hit) => *hit,
-        None => {
-            let mut scratch = FieldStats::default();
-            let result = clean(raw, field, &mut scratch)
-                .ok_or(NullReason::Empty)
-                .and_then(|text| normalise(&text));
-            cache.insert(raw.into(), result);
-            result
-        }
-    };
+    let result = cache.get_or(raw, || {
+        let mut scratch = FieldStats::default();
+        clean(raw, field, &mut scratch)
+            .ok_or(NullReason::Empty)
+            .and_then(|text| normalise(&text))
+    });
     result.map_err(|reason| stats.null(field, reason)).ok()
 }
 

@@ -13,6 +13,7 @@
 //! - [`privacy`]: keep, salted hash or drop for personal data.
 //! - [`geo`]: country and city resolution.
 //! - [`intern`]: one shared key per distinct repeated string.
+//! - [`memo`]: a bounded memo, each repeated spelling normalised once.
 //! - [`stats`]: why values became null, and what was repaired, per field.
 //! - [`learner`]: the row-to-learner function that uses all of the above.
 //! - [`dims`]: run-wide de-duplication of dimension nodes.
@@ -24,6 +25,7 @@ pub mod enrollments;
 pub mod geo;
 pub mod intern;
 pub mod learner;
+pub mod memo;
 pub mod privacy;
 pub mod skills;
 pub mod stats;

@@ -6,6 +6,7 @@
 use learngraph_model::Key;
 use learngraph_source::{Field, Sentinels};
 
+use crate::memo::Memo;
 use crate::stats::{FieldStats, Repair};
 use crate::text::collapse_whitespace;
 
@@ -18,27 +19,21 @@ pub struct SkillToken {
     pub display: Key,
 }
 
-/// Normalised tokens by raw token: a worker meets the same few hundred spellings a million times.
+/// Normalised tokens by raw token, each spelling normalised once.
 #[derive(Debug, Default)]
-pub struct SkillCache {
-    by_token: foldhash::HashMap<Box<str>, Option<SkillToken>>,
-}
+pub struct SkillCache(Memo<Option<SkillToken>>);
 
 impl SkillCache {
     fn token(&mut self, raw: &str, sentinels: &Sentinels) -> Option<SkillToken> {
-        if let Some(hit) = self.by_token.get(raw) {
-            return hit.clone();
-        }
-        let display = collapse_whitespace(raw.trim_matches(|c: char| {
-            c.is_whitespace() || c == '"' || c == '\'' || c == '[' || c == ']'
-        }));
-        let token =
+        self.0.get_or(raw.as_bytes(), || {
+            let display = collapse_whitespace(raw.trim_matches(|c: char| {
+                c.is_whitespace() || c == '"' || c == '\'' || c == '[' || c == ']'
+            }));
             (!display.is_empty() && !sentinels.is_null(display.as_bytes())).then(|| SkillToken {
                 name: Key::from(display.to_lowercase()),
                 display: Key::from(display.as_ref()),
-            });
-        self.by_token.insert(raw.into(), token.clone());
-        token
+            })
+        })
     }
 }
 
