@@ -27,14 +27,25 @@ impl<V: Clone> Memo<V> {
     /// The value for `key`: remembered, or made by `normalise` (and remembered while there is
     /// room).
     pub fn get_or(&mut self, key: &[u8], normalise: impl FnOnce() -> V) -> V {
-        if let Some(hit) = self.map.get(key) {
+        if let Some(hit) = self.get(key) {
             return hit.clone();
         }
         let value = normalise();
-        if self.map.len() < Self::MAX {
-            self.map.insert(key.into(), value.clone());
-        }
+        self.remember(key, value.clone());
         value
+    }
+
+    /// The value remembered for `key`, if any. With [`Memo::remember`], for a memo shared behind
+    /// a lock, where the value should be made outside it.
+    pub fn get(&self, key: &[u8]) -> Option<&V> {
+        self.map.get(key)
+    }
+
+    /// Remembers `value` for `key` while there is room.
+    pub fn remember(&mut self, key: &[u8], value: V) {
+        if self.map.len() < Self::MAX {
+            self.map.insert(key.into(), value);
+        }
     }
 
     /// Spellings remembered.

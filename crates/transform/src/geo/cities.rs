@@ -19,6 +19,7 @@ use learngraph_model::City;
 use learngraph_source::layout::edit_distance;
 
 use super::fold::{fold, ByLength};
+use crate::memo::Memo;
 
 const GAZETTEER: &[u8] = include_bytes!("../../data/cities.tsv.gz");
 const ALIASES: &str = include_str!("../../data/city-aliases.tsv");
@@ -82,29 +83,22 @@ struct CountryCities {
     keys: ByLength<()>,
     /// Typo searches already run, by folded key. The pre-flight and every transform worker
     /// meet the same unmatched spellings (in their own cases and spacings, which fold alike);
-    /// the search reads hundreds of names, so each key is searched once per run.
-    typos: Mutex<HashMap<String, Option<u32>>>,
+    /// the search reads hundreds of names, so each key is searched once per run. The memo is
+    /// bounded (a few hundred distinct unmatched spellings per country is what exports hold;
+    /// a full memo in each of 250 countries would be about 70 MB).
+    typos: Mutex<Memo<Option<u32>>>,
 }
-
-/// Typo searches remembered per country; past this, a search runs each time, so that an export
-/// of endless distinct misspellings cannot grow the memory without bound (a few hundred
-/// distinct unmatched spellings per country is what exports hold; 4,096 in each of 250 countries
-/// would be about 70 MB).
-const TYPOS_KEPT: usize = 4_096;
 
 impl CountryCities {
     /// The place `key` is a typo of, searched once per key.
     fn typo(&self, key: &str) -> Option<u32> {
         let lock = || self.typos.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(&hit) = lock().get(key) {
+        if let Some(&hit) = lock().get(key.as_bytes()) {
             return hit;
         }
         // Searched outside the lock: two workers may search one key at once, and agree.
         let found = fuzzy(self, key);
-        let mut memo = lock();
-        if memo.len() < TYPOS_KEPT {
-            memo.insert(key.to_string(), found);
-        }
+        lock().remember(key.as_bytes(), found);
         found
     }
 

@@ -116,9 +116,7 @@ impl<T> ByLength<T> {
     pub fn near(&self, len: usize, bound: usize) -> impl Iterator<Item = (&str, &T)> {
         let lo = self.names.partition_point(|(l, ..)| l + bound < len);
         let hi = self.names.partition_point(|(l, ..)| *l <= len + bound);
-        self.names[lo..hi.max(lo)]
-            .iter()
-            .map(|(_, k, t)| (k.as_str(), t))
+        self.names[lo..hi].iter().map(|(_, k, t)| (k.as_str(), t))
     }
 }
 
