@@ -2,9 +2,9 @@
 //! server, and read queries against it.
 //!
 //! LadybugDB loads fastest through `COPY … FROM` a file, not through per-row statements, so the
-//! sink stages every batch as files (typed Parquet for the learners, CSV for the other tables)
-//! and bulk-copies them when the run finishes: dimension tables first, then learners, then
-//! relationships.
+//! sink stages every batch as files (typed Parquet for the learners and their relationships, CSV
+//! for the dimension tables) and bulk-copies them when the run finishes: dimension tables first,
+//! then learners, then the learners' relationships.
 //!
 //! Loading into a database that already holds a graph compares each learner's `content_hash` with
 //! the stored one: an unchanged learner is skipped, a changed one is deleted with its relationships
@@ -13,16 +13,16 @@
 //!
 //! - [`schema`]: node and relationship tables, derived from the model's property lists.
 //! - [`sink`]: the [`LbugSink`], staging and bulk copy.
-//! - `learner_parquet`: the learners' staged Parquet files.
+//! - `staged_parquet`: the Parquet files the learners and their relationships are staged in.
 //! - [`query`]: [`LbugGraph`], read queries with parameters, values converted to JSON.
 //!
 //! The C++ library is linked as a shared library built once by `scripts/setup.sh`; see
 //! `DEVELOPERS.md`.
 
-mod learner_parquet;
 pub mod query;
 pub mod schema;
 pub mod sink;
+mod staged_parquet;
 
 pub use query::LbugGraph;
 pub use sink::{LbugConfig, LbugSink};

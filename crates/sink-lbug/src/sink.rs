@@ -1,8 +1,10 @@
 //! The [`LbugSink`]: batches staged as files, bulk-copied into LadybugDB when the run finishes.
 //!
+//! The learners and their relationships, the millions of rows, are staged as typed Parquet
+//! (`staged_parquet`); the dimension tables, a few thousand rows, as CSV.
+//!
 //! Crash-safe resume: a checkpoint syncs the staged files and records their lengths (for the
-//! learners' Parquet files, how many are closed; see `learner_parquet`); a resumed run cuts them
-//! back to those lengths and reads the dimension keys and changed learners staged so far back
+//! Parquet files, how many are closed); a resumed run cuts them back to those lengths and reads the dimension keys and changed learners staged so far back
 //! from them. The copies at the end are journaled in `copy-progress.log` in the database
 //! folder: before each `COPY`, the table and its row count, synced. A `COPY` is one transaction, so
 //! after a crash the table either still has that count (copy again) or not (it committed). The
@@ -14,14 +16,16 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use lbug::{Connection, Database, LogicalType, SystemConfig, Value};
-use learngraph_model::schema::{label, rel, Ident};
-use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, StoredLearners, WriteSummary};
+use learngraph_model::schema::{label, rel, Ident, PropType, LEARNER_PROPERTIES};
+use learngraph_model::{
+    DateTime, Enrollment, GraphSink, Learner, LearnerBatch, SinkError, StoredLearners, WriteSummary,
+};
 use learngraph_sink_import::csv_out::RowBuf;
 use learngraph_sink_import::out_file::OutFile;
 use serde::{Deserialize, Serialize};
 
-use crate::learner_parquet::LearnerParquet;
 use crate::schema::{ddl, NODE_TABLES, REL_TABLES};
+use crate::staged_parquet::{RowWriter, StagedParquet};
 
 /// Settings of the embedded target.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -75,7 +79,7 @@ impl Existing {
     }
 }
 
-/// One staged CSV file: the rows of one table, with a header line.
+/// One staged CSV file: the rows of one dimension table, with a header line.
 struct Staged {
     table: Ident,
     file: OutFile,
@@ -134,10 +138,14 @@ pub struct LbugSink {
     config: LbugConfig,
     db: Option<Database>,
     existing: Existing,
-    /// Staged CSV files by table, in load order: dimension tables, then relationship tables.
+    /// Staged CSV files by table, in load order: dimension nodes, then their relationships.
     staged: Vec<Staged>,
     /// The staged learners.
-    learners: Option<LearnerParquet>,
+    learners: Option<StagedParquet>,
+    /// The learners' relationships, staged in [`REL_TABLES`] order.
+    learner_rels: Vec<StagedParquet>,
+    /// Text the learners' Parquet rows hold that a [`Learner`] holds in another form.
+    learner_text: LearnerText,
     /// Learners whose stored version is replaced, and their staged file.
     changed: Vec<String>,
     changed_file: Option<Staged>,
@@ -159,6 +167,8 @@ impl LbugSink {
             existing: Existing::default(),
             staged: Vec::new(),
             learners: None,
+            learner_rels: Vec::new(),
+            learner_text: LearnerText::default(),
             changed: Vec::new(),
             changed_file: None,
             copied_all: false,
@@ -251,17 +261,33 @@ impl LbugSink {
         }
         let position = |table: Ident| at.and_then(|c| c.staged.get(table.as_str()).copied());
         self.staged.clear();
-        self.learners = Some(LearnerParquet::open(&dir, position(label::LEARNER))?);
+        self.learner_rels.clear();
+        let learner_columns: Vec<(&str, PropType)> = LEARNER_PROPERTIES
+            .iter()
+            .map(|p| (p.name.as_str(), p.ty))
+            .collect();
+        self.learners = Some(StagedParquet::open(
+            &dir,
+            label::LEARNER,
+            &learner_columns,
+            position(label::LEARNER),
+        )?);
         for (label, props) in NODE_TABLES.iter().filter(|(l, _)| *l != label::LEARNER) {
             let columns: Vec<&str> = props.iter().map(|p| p.name.as_str()).collect();
             self.staged
                 .push(Staged::create(&dir, *label, &columns, position(*label))?);
         }
-        for (ty, _, _, props) in REL_TABLES {
-            let mut columns = vec!["from", "to"];
-            columns.extend(props.iter().map(|p| p.name.as_str()));
-            self.staged
-                .push(Staged::create(&dir, *ty, &columns, position(*ty))?);
+        for (ty, from, _, props) in REL_TABLES {
+            let mut columns = vec![("from", PropType::String), ("to", PropType::String)];
+            columns.extend(props.iter().map(|p| (p.name.as_str(), p.ty)));
+            if *from == label::LEARNER {
+                let staged = StagedParquet::open(&dir, *ty, &columns, position(*ty))?;
+                self.learner_rels.push(staged);
+            } else {
+                let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+                self.staged
+                    .push(Staged::create(&dir, *ty, &names, position(*ty))?);
+            }
         }
         let mut changed = Staged::create(&dir, CHANGED, &["learner_id"], position(CHANGED))?;
         self.changed = changed.keys()?;
@@ -377,30 +403,23 @@ impl LbugSink {
             }
             None => self.summary.learners_added += 1,
         }
+        self.learner_text.set(l);
         if let Some(learners) = self.learners.as_mut() {
-            learners.push(l)?;
+            let text = &self.learner_text;
+            learners.push(|row| learner_row(row, l, text))?;
         }
-
-        self.row.clear();
+        let rels = &mut self.learner_rels;
+        let has_skill = learner_rel(rels, rel::HAS_SKILL);
         for skill in &l.skills {
-            self.row.str(&l.learner_id);
-            self.row.str(skill);
-            self.row.end();
-            self.row.clear_fields();
+            has_skill.push(|row| {
+                row.text(Some(&l.learner_id));
+                row.text(Some(skill));
+            })?;
         }
-        self.flush_row(rel::HAS_SKILL, l.skills.len() as u64)?;
-
-        self.row.clear();
+        let enrolled_in = learner_rel(rels, rel::ENROLLED_IN);
         for e in &l.enrollments {
-            let r = &mut self.row;
-            r.str(&l.learner_id);
-            r.str(&e.cohort_id);
-            r.enrollment_properties(e);
-            r.end();
-            r.clear_fields();
+            enrolled_in.push(|row| enrollment_row(row, &l.learner_id, e))?;
         }
-        self.flush_row(rel::ENROLLED_IN, l.enrollments.len() as u64)?;
-
         if self.config.geo_relationships {
             for (target, ty) in [
                 (&l.city_of_residence_id, rel::LIVES_IN),
@@ -408,11 +427,10 @@ impl LbugSink {
                 (&l.country_of_origin_code, rel::FROM_COUNTRY),
             ] {
                 if let Some(t) = target {
-                    self.row.clear();
-                    self.row.str(&l.learner_id);
-                    self.row.str(t);
-                    self.row.end();
-                    self.flush_row(ty, 1)?;
+                    learner_rel(rels, ty).push(|row| {
+                        row.text(Some(&l.learner_id));
+                        row.text(Some(t));
+                    })?;
                 }
             }
         }
@@ -484,8 +502,8 @@ impl LbugSink {
         for staged in &mut self.staged {
             staged.file.flush()?;
         }
-        if let Some(learners) = self.learners.as_mut() {
-            learners.sync()?;
+        for staged in self.learners.iter_mut().chain(&mut self.learner_rels) {
+            staged.sync()?;
         }
         let log_path = self.config.dir.join(COPY_LOG);
         let logged: HashMap<String, i64> = read_to_string_if_present(&log_path)?
@@ -538,31 +556,21 @@ impl LbugSink {
         Ok(())
     }
 
-    /// The copies in load order (dimension tables, learners, relationships): table, rows staged,
-    /// and the `FROM` clause that reads them.
+    /// The copies in load order (dimension nodes and their relationships, learners, the
+    /// learners' relationships): table, rows staged, and the `FROM` clause that reads them.
     fn copies(&self) -> impl Iterator<Item = (Ident, u64, String)> + '_ {
-        let (dimensions, relationships) = self
-            .staged
-            .iter()
-            .partition::<Vec<&Staged>, _>(|s| NODE_TABLES.iter().any(|(l, _)| *l == s.table));
         // The CSV files hold no quoted line breaks (bios are in the learners' Parquet files), so
         // LadybugDB's parallel CSV reader may read them.
-        let csv = |s: &Staged| {
+        let csv = self.staged.iter().map(|s| {
             let from = format!("'{}' (HEADER=true, PARALLEL=true)", s.file.path().display());
             (s.table, s.rows, from)
-        };
-        let learners = self.learners.as_ref().map(|l| {
-            (
-                label::LEARNER,
-                l.rows,
-                format!("'{}'", l.pattern().display()),
-            )
         });
-        dimensions
-            .into_iter()
-            .map(csv)
-            .chain(learners)
-            .chain(relationships.into_iter().map(csv))
+        let parquet = self
+            .learners
+            .iter()
+            .chain(&self.learner_rels)
+            .map(|s| (s.table(), s.rows, format!("'{}'", s.pattern().display())));
+        csv.chain(parquet)
     }
 
     fn count_copied(&mut self, copied: impl IntoIterator<Item = (Ident, u64)>) {
@@ -635,8 +643,8 @@ impl GraphSink for LbugSink {
         for s in self.staged.iter_mut().chain(self.changed_file.as_mut()) {
             staged.insert(s.table.to_string(), s.sync()?);
         }
-        if let Some(learners) = self.learners.as_mut() {
-            staged.insert(label::LEARNER.to_string(), learners.sync()?);
+        for s in self.learners.iter_mut().chain(&mut self.learner_rels) {
+            staged.insert(s.table().to_string(), s.sync()?);
         }
         let state = Checkpoint {
             staged,
@@ -694,6 +702,7 @@ impl GraphSink for LbugSink {
         drop(db);
         self.staged.clear();
         self.learners = None;
+        self.learner_rels.clear();
         self.changed_file = None;
         self.remove_staging()?;
         self.summary.files = vec![crate::database_path(&self.config.dir)];
@@ -703,6 +712,77 @@ impl GraphSink for LbugSink {
     fn describe(&self) -> String {
         format!("embedded:{}", self.config.dir.display())
     }
+}
+
+/// The staged relationship table `ty` of the learners.
+fn learner_rel(rels: &mut [StagedParquet], ty: Ident) -> &mut StagedParquet {
+    rels.iter_mut()
+        .find(|s| s.table() == ty)
+        .unwrap_or_else(|| unreachable!("every relationship of a learner is staged"))
+}
+
+/// The text of a learner's Parquet row that the [`Learner`] holds in another form, in buffers
+/// reused from learner to learner.
+#[derive(Default)]
+struct LearnerText {
+    /// `content_hash` in hexadecimal, as the Bolt target stores it.
+    hash: String,
+    /// `signup_at` and `last_active_at` in ISO 8601, empty if absent.
+    times: [Vec<u8>; 2],
+}
+
+impl LearnerText {
+    fn set(&mut self, l: &Learner) {
+        use std::fmt::Write as _;
+        self.hash.clear();
+        let _ = write!(self.hash, "{:016x}", l.content_hash);
+        for (buf, t) in self.times.iter_mut().zip([l.signup_at, l.last_active_at]) {
+            buf.clear();
+            if let Some(t) = t {
+                t.write_iso(buf);
+            }
+        }
+    }
+
+    /// The ISO text of a timestamp that `buf` was written from, if there was one.
+    fn time(t: Option<DateTime>, buf: &[u8]) -> Option<&str> {
+        t.and_then(|_| std::str::from_utf8(buf).ok())
+    }
+}
+
+/// A learner's values in [`LEARNER_PROPERTIES`] order.
+fn learner_row(row: &mut RowWriter<'_>, l: &Learner, text: &LearnerText) {
+    let [signup_at, last_active_at] = &text.times;
+    row.text(Some(&l.learner_id));
+    row.text(l.full_name.as_deref());
+    row.text(l.email.as_deref());
+    row.text(l.gender.map(|g| g.as_str()));
+    row.date(l.birth_date.map(|d| d.days_since_epoch()));
+    row.long(l.birth_year.map(i64::from));
+    row.text(l.country_of_residence_code.as_deref());
+    row.text(l.city_of_residence_id.as_deref());
+    row.text(l.country_of_origin_code.as_deref());
+    row.text(l.education_level.map(|e| e.as_str()));
+    row.text(l.field_of_study.as_deref());
+    row.text(l.employment_status.map(|e| e.as_str()));
+    row.text_list(&l.skills);
+    row.text(l.bio.as_deref());
+    row.text(LearnerText::time(l.signup_at, signup_at));
+    row.text(LearnerText::time(l.last_active_at, last_active_at));
+    row.double(l.assessment_score);
+    row.long(i64::try_from(l.source_row).ok());
+    row.text(Some(&text.hash));
+}
+
+/// An `ENROLLED_IN` row: the learner, the cohort, and the properties in
+/// [`learngraph_model::schema::ENROLLED_IN_PROPERTIES`] order.
+fn enrollment_row(row: &mut RowWriter<'_>, learner_id: &str, e: &Enrollment) {
+    row.text(Some(learner_id));
+    row.text(Some(&e.cohort_id));
+    row.text(e.status.map(|s| s.as_str()));
+    row.date(e.enrolled_at.map(|d| d.days_since_epoch()));
+    row.date(e.completed_at.map(|d| d.days_since_epoch()));
+    row.double(e.score);
 }
 
 /// The message of a failed `COPY`: LadybugDB's, with what to change when its page cache was too

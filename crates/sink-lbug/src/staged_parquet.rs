@@ -1,18 +1,17 @@
-//! [`LearnerParquet`]: the learners staged as typed Parquet files, one per stretch between
-//! checkpoints, for one `COPY Learner FROM 'Learner-*.parquet'`.
+//! [`StagedParquet`]: one table's rows staged as typed Parquet files, one per stretch between
+//! checkpoints, for one `COPY <table> FROM '<table>-*.parquet'`.
 //!
-//! LadybugDB copies learners from Parquet in about three quarters of the time it takes from CSV
-//! (BENCHMARKS.md): a quarter of a CSV copy is parsing text and checking UTF-8, and the learners
-//! are the one table whose copy cannot use the parallel CSV reader (bios hold quoted line breaks).
+//! LadybugDB copies from Parquet in about three quarters of the time it takes from CSV
+//! (BENCHMARKS.md): a quarter of a CSV copy is parsing text and checking UTF-8. The learners and
+//! their relationships, the millions of rows, are staged so; the small dimension tables stay CSV.
 //! Timestamps stay ISO text, which LadybugDB casts as it does from CSV; its Parquet reader reads
 //! the writer's timestamp columns as plain integers.
 //!
 //! A Parquet file is only readable once its footer is written, so it cannot be cut back to a
 //! checkpoint like a CSV file. Instead a checkpoint closes the current file (footer, then
-//! `fsync`) and the next learner starts a new one; a resumed run deletes the files after the
+//! `fsync`) and the next row starts a new one; a resumed run deletes the files after the
 //! checkpointed count.
 
-use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,13 +21,13 @@ use arrow_array::builder::{
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use learngraph_model::schema::{PropType, LEARNER_PROPERTIES};
-use learngraph_model::{DateTime, Learner, SinkError};
+use learngraph_model::schema::{Ident, PropType};
+use learngraph_model::SinkError;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
-/// Learners gathered before they are handed to the Parquet writer as one record batch.
+/// Rows gathered before they are handed to the Parquet writer as one record batch.
 const BATCH_ROWS: usize = 16_384;
 
 /// Rows per row group: LadybugDB reads row groups in parallel.
@@ -87,44 +86,44 @@ impl Column {
     }
 }
 
-/// Appends one learner's values, column after column, in [`LEARNER_PROPERTIES`] order. A value
-/// of another type than its column's is a bug in this file; it is noted, and the staged batch
-/// is refused (see [`LearnerParquet::flush_batch`]).
-struct RowWriter<'a> {
+/// Appends one row's values, column after column, in the table's column order. A value of
+/// another type than its column's, or a row of too few or too many values, is a bug in the
+/// caller; it is noted, and the staged batch is refused (see [`StagedParquet::flush_batch`]).
+pub(crate) struct RowWriter<'a> {
     columns: std::slice::IterMut<'a, Column>,
     mismatch: &'a mut bool,
 }
 
 impl RowWriter<'_> {
-    fn text(&mut self, v: Option<&str>) {
+    pub fn text(&mut self, v: Option<&str>) {
         match self.columns.next() {
             Some(Column::Text(b)) => b.append_option(v),
             _ => *self.mismatch = true,
         }
     }
 
-    fn long(&mut self, v: Option<i64>) {
+    pub fn long(&mut self, v: Option<i64>) {
         match self.columns.next() {
             Some(Column::Long(b)) => b.append_option(v),
             _ => *self.mismatch = true,
         }
     }
 
-    fn double(&mut self, v: Option<f64>) {
+    pub fn double(&mut self, v: Option<f64>) {
         match self.columns.next() {
             Some(Column::Double(b)) => b.append_option(v),
             _ => *self.mismatch = true,
         }
     }
 
-    fn date(&mut self, days: Option<i64>) {
+    pub fn date(&mut self, days: Option<i64>) {
         match self.columns.next() {
             Some(Column::Date(b)) => b.append_option(days.and_then(|d| i32::try_from(d).ok())),
             _ => *self.mismatch = true,
         }
     }
 
-    fn text_list(&mut self, items: &[impl AsRef<str>]) {
+    pub fn text_list(&mut self, items: &[impl AsRef<str>]) {
         match self.columns.next() {
             Some(Column::TextList(b)) => {
                 for item in items {
@@ -137,68 +136,68 @@ impl RowWriter<'_> {
     }
 }
 
-/// The ISO text of a timestamp that `text` was written from, if there was one.
-fn timestamp(t: Option<DateTime>, text: &[u8]) -> Option<&str> {
-    t.and_then(|_| std::str::from_utf8(text).ok())
-}
-
-/// The staged learners: Parquet files `Learner-NNNNNN.parquet` in the staging folder.
-pub(crate) struct LearnerParquet {
+/// One table's staged rows: Parquet files `<table>-NNNNNN.parquet` in the staging folder.
+pub(crate) struct StagedParquet {
+    table: Ident,
     dir: PathBuf,
     schema: SchemaRef,
     props: WriterProperties,
     columns: Vec<Column>,
     mismatch: bool,
-    /// The file being written, if a learner was staged since the last checkpoint.
+    /// The file being written, if a row was staged since the last checkpoint.
     writer: Option<ArrowWriter<File>>,
     /// Files closed, synced and counted in a checkpoint's position.
     closed: u64,
-    /// Learners staged, in all files.
+    /// Rows staged, in all files.
     pub rows: u64,
-    /// Scratch text: the content hash and the two timestamps of the learner being staged.
-    hash: String,
-    times: [Vec<u8>; 2],
 }
 
-impl LearnerParquet {
-    /// Stages into `dir`; resuming at `at` (closed files, rows), deletes the files after those.
-    pub fn open(dir: &Path, at: Option<(u64, u64)>) -> Result<LearnerParquet, SinkError> {
+impl StagedParquet {
+    /// Stages `table`, whose columns are `columns` (name and type), into `dir`; resuming at
+    /// `at` (closed files, rows), deletes the files after those.
+    pub fn open(
+        dir: &Path,
+        table: Ident,
+        columns: &[(&str, PropType)],
+        at: Option<(u64, u64)>,
+    ) -> Result<StagedParquet, SinkError> {
         let (closed, rows) = at.unwrap_or((0, 0));
-        let fields: Vec<Field> = LEARNER_PROPERTIES
+        let fields: Vec<Field> = columns
             .iter()
-            .map(|p| Field::new(p.name.as_str(), Column::data_type(p.ty), true))
+            .map(|(name, ty)| Field::new(*name, Column::data_type(*ty), true))
             .collect();
         let props = WriterProperties::builder()
             .set_compression(Compression::UNCOMPRESSED)
             .set_statistics_enabled(EnabledStatistics::None)
             .set_max_row_group_size(ROW_GROUP_ROWS)
             .build();
-        let staged = LearnerParquet {
+        let staged = StagedParquet {
+            table,
             dir: dir.to_path_buf(),
             schema: Arc::new(Schema::new(fields)),
             props,
-            columns: LEARNER_PROPERTIES
-                .iter()
-                .map(|p| Column::new(p.ty))
-                .collect(),
+            columns: columns.iter().map(|(_, ty)| Column::new(*ty)).collect(),
             mismatch: false,
             writer: None,
             closed,
             rows,
-            hash: String::new(),
-            times: Default::default(),
         };
         staged.remove_files(closed)?;
         Ok(staged)
     }
 
+    /// The table staged.
+    pub fn table(&self) -> Ident {
+        self.table
+    }
+
     /// The pattern `COPY` reads every staged file with.
     pub fn pattern(&self) -> PathBuf {
-        self.dir.join("Learner-*.parquet")
+        self.dir.join(format!("{}-*.parquet", self.table))
     }
 
     fn path(&self, n: u64) -> PathBuf {
-        self.dir.join(format!("Learner-{n:06}.parquet"))
+        self.dir.join(format!("{}-{n:06}.parquet", self.table))
     }
 
     fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SinkError + '_ {
@@ -220,12 +219,13 @@ impl LearnerParquet {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(Self::io(&self.dir)(e)),
         };
+        let prefix = format!("{}-", self.table);
         for entry in entries {
             let entry = entry.map_err(Self::io(&self.dir))?;
             let name = entry.file_name();
             let number = name
                 .to_str()
-                .and_then(|n| n.strip_prefix("Learner-")?.strip_suffix(".parquet"))
+                .and_then(|n| n.strip_prefix(prefix.as_str())?.strip_suffix(".parquet"))
                 .and_then(|n| n.parse::<u64>().ok());
             if number.is_some_and(|n| n >= from) {
                 std::fs::remove_file(entry.path()).map_err(Self::io(&entry.path()))?;
@@ -234,40 +234,13 @@ impl LearnerParquet {
         Ok(())
     }
 
-    /// Stages one learner.
-    pub fn push(&mut self, l: &Learner) -> Result<(), SinkError> {
-        self.hash.clear();
-        let _ = write!(self.hash, "{:016x}", l.content_hash);
-        for (buf, t) in self.times.iter_mut().zip([l.signup_at, l.last_active_at]) {
-            buf.clear();
-            if let Some(t) = t {
-                t.write_iso(buf);
-            }
-        }
-        let [signup_at, last_active_at] = &self.times;
+    /// Stages one row, whose values `values` appends in column order.
+    pub fn push(&mut self, values: impl FnOnce(&mut RowWriter<'_>)) -> Result<(), SinkError> {
         let mut row = RowWriter {
             columns: self.columns.iter_mut(),
             mismatch: &mut self.mismatch,
         };
-        row.text(Some(&l.learner_id));
-        row.text(l.full_name.as_deref());
-        row.text(l.email.as_deref());
-        row.text(l.gender.map(|g| g.as_str()));
-        row.date(l.birth_date.map(|d| d.days_since_epoch()));
-        row.long(l.birth_year.map(i64::from));
-        row.text(l.country_of_residence_code.as_deref());
-        row.text(l.city_of_residence_id.as_deref());
-        row.text(l.country_of_origin_code.as_deref());
-        row.text(l.education_level.map(|e| e.as_str()));
-        row.text(l.field_of_study.as_deref());
-        row.text(l.employment_status.map(|e| e.as_str()));
-        row.text_list(&l.skills);
-        row.text(l.bio.as_deref());
-        row.text(timestamp(l.signup_at, signup_at));
-        row.text(timestamp(l.last_active_at, last_active_at));
-        row.double(l.assessment_score);
-        row.long(i64::try_from(l.source_row).ok());
-        row.text(Some(&self.hash));
+        values(&mut row);
         if row.columns.next().is_some() {
             self.mismatch = true;
         }
@@ -278,7 +251,7 @@ impl LearnerParquet {
         Ok(())
     }
 
-    /// Hands the gathered learners to the current file's writer, opening the file if need be.
+    /// Hands the gathered rows to the current file's writer, opening the file if need be.
     fn flush_batch(&mut self) -> Result<(), SinkError> {
         if self.columns[0].len() == 0 {
             return Ok(());
@@ -286,7 +259,7 @@ impl LearnerParquet {
         let path = self.path(self.closed);
         let columns: Vec<ArrayRef> = self.columns.iter_mut().map(Column::finish).collect();
         if std::mem::take(&mut self.mismatch) {
-            let e = "a learner's values do not match the Learner columns of the model";
+            let e = format!("a row's values do not match the {} columns", self.table);
             return Err(Self::parquet_error(&path)(&e));
         }
         let batch = RecordBatch::try_new(self.schema.clone(), columns)
@@ -307,7 +280,7 @@ impl LearnerParquet {
     }
 
     /// Closes the current file (footer written, synced); returns the durable position: files
-    /// closed, and learners in them.
+    /// closed, and rows in them.
     pub fn sync(&mut self) -> Result<(u64, u64), SinkError> {
         self.flush_batch()?;
         if let Some(writer) = self.writer.take() {
@@ -325,20 +298,21 @@ impl LearnerParquet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use learngraph_model::schema::PropType;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Date32Type, Float64Type};
+    use learngraph_model::schema::rel;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-    fn learner(n: u64) -> Learner {
-        Learner {
-            learner_id: format!("L{n}"),
-            skills: vec!["sql".into(), "go".into()],
-            signup_at: DateTime::new(learngraph_model::Date::new(2024, 2, 29).unwrap(), 1, 2, 3),
-            source_row: n,
-            ..Learner::default()
+    const EDGE: &[(&str, PropType)] = &[("from", PropType::String), ("to", PropType::String)];
+
+    fn edge(n: u64) -> impl FnOnce(&mut RowWriter<'_>) {
+        move |row| {
+            row.text(Some(&format!("L{n}")));
+            row.text(Some("sql"));
         }
     }
 
-    /// Staged files, by number, with the learners each holds (read back through its footer).
+    /// Staged files, by name, with the rows each holds (read back through its footer).
     fn files(dir: &Path) -> Vec<(String, i64)> {
         let mut out: Vec<(String, i64)> = std::fs::read_dir(dir)
             .unwrap()
@@ -360,49 +334,119 @@ mod tests {
     #[test]
     fn a_checkpoint_closes_a_file_and_a_resume_deletes_the_later_ones() {
         let dir = tempfile::tempdir().unwrap();
-        let mut staged = LearnerParquet::open(dir.path(), None).unwrap();
-        assert_eq!(staged.sync().unwrap(), (0, 0), "no learner, no file");
+        let mut staged = StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, None).unwrap();
+        assert_eq!(staged.sync().unwrap(), (0, 0), "no row, no file");
         for n in 0..3 {
-            staged.push(&learner(n)).unwrap();
+            staged.push(edge(n)).unwrap();
         }
         assert_eq!(staged.sync().unwrap(), (1, 3));
         for n in 3..5 {
-            staged.push(&learner(n)).unwrap();
+            staged.push(edge(n)).unwrap();
         }
         assert_eq!(staged.sync().unwrap(), (2, 5));
-        staged.push(&learner(5)).unwrap();
-        // A crash here loses the sixth learner (not yet in a file); the journal holds (2, 5) or
-        // an earlier position, and a resume from (1, 3) deletes the second file.
+        staged.push(edge(5)).unwrap();
+        // A crash here loses the sixth row (not yet in a file); the journal holds (2, 5) or an
+        // earlier position, and a resume from (1, 3) deletes the second file.
         assert_eq!(
             files(dir.path()),
             [
-                ("Learner-000000.parquet".into(), 3),
-                ("Learner-000001.parquet".into(), 2)
+                ("HAS_SKILL-000000.parquet".into(), 3),
+                ("HAS_SKILL-000001.parquet".into(), 2)
             ]
         );
         drop(staged);
-        let mut resumed = LearnerParquet::open(dir.path(), Some((1, 3))).unwrap();
-        assert_eq!(files(dir.path()), [("Learner-000000.parquet".into(), 3)]);
-        resumed.push(&learner(3)).unwrap();
-        assert_eq!(resumed.sync().unwrap(), (2, 4));
+        // Another table's files in the same folder are not this table's to delete.
+        let mut other = StagedParquet::open(dir.path(), rel::ENROLLED_IN, EDGE, None).unwrap();
+        other.push(edge(9)).unwrap();
+        other.sync().unwrap();
+        let mut resumed =
+            StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, Some((1, 3))).unwrap();
         assert_eq!(
             files(dir.path()),
             [
-                ("Learner-000000.parquet".into(), 3),
-                ("Learner-000001.parquet".into(), 1)
+                ("ENROLLED_IN-000000.parquet".into(), 1),
+                ("HAS_SKILL-000000.parquet".into(), 3)
             ]
         );
+        resumed.push(edge(3)).unwrap();
+        assert_eq!(resumed.sync().unwrap(), (2, 4));
+        assert_eq!(resumed.pattern(), dir.path().join("HAS_SKILL-*.parquet"));
+        assert_eq!(files(dir.path()).len(), 3);
     }
 
     #[test]
-    fn one_builder_per_learner_property_of_its_type() {
-        let staged = LearnerParquet::open(Path::new("/nonexistent"), None);
-        let staged = staged.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(staged.schema.fields().len(), LEARNER_PROPERTIES.len());
-        for (field, p) in staged.schema.fields().iter().zip(LEARNER_PROPERTIES) {
-            assert_eq!(field.name(), p.name.as_str());
-            let text = matches!(p.ty, PropType::String | PropType::DateTime);
-            assert_eq!(field.data_type() == &DataType::Utf8, text, "{}", p.name);
+    fn values_read_back_typed_and_nulls_stay_null() {
+        let dir = tempfile::tempdir().unwrap();
+        let columns = [
+            ("from", PropType::String),
+            ("enrolled_at", PropType::Date),
+            ("score", PropType::Double),
+            ("year", PropType::Long),
+            ("skills", PropType::StringList),
+        ];
+        let mut staged = StagedParquet::open(dir.path(), rel::ENROLLED_IN, &columns, None).unwrap();
+        staged
+            .push(|row| {
+                row.text(Some("L1"));
+                row.date(Some(19_782));
+                row.double(Some(93.5));
+                row.long(Some(1990));
+                row.text_list(&["sql", "go"]);
+            })
+            .unwrap();
+        staged
+            .push(|row| {
+                row.text(None);
+                row.date(None);
+                row.double(None);
+                row.long(None);
+                row.text_list(&[] as &[&str]);
+            })
+            .unwrap();
+        staged.sync().unwrap();
+        let file = File::open(dir.path().join("ENROLLED_IN-000000.parquet")).unwrap();
+        let batch = ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let schema = batch.schema();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, ["from", "enrolled_at", "score", "year", "skills"]);
+        assert_eq!(batch.column(0).as_string::<i32>().value(0), "L1");
+        assert_eq!(
+            batch.column(1).as_primitive::<Date32Type>().value(0),
+            19_782
+        );
+        assert_eq!(batch.column(2).as_primitive::<Float64Type>().value(0), 93.5);
+        assert_eq!(batch.column(4).as_list::<i32>().value(0).len(), 2);
+        for c in 0..4 {
+            assert!(batch.column(c).is_null(1), "column {c}");
+        }
+        assert_eq!(batch.column(4).as_list::<i32>().value(1).len(), 0);
+    }
+
+    #[test]
+    fn a_row_of_the_wrong_shape_is_refused_with_the_table_named() {
+        let dir = tempfile::tempdir().unwrap();
+        for values in [
+            (|row: &mut RowWriter<'_>| row.text(Some("L1"))) as fn(&mut RowWriter<'_>),
+            |row| {
+                row.text(Some("L1"));
+                row.text(Some("sql"));
+                row.text(Some("one too many"));
+            },
+            |row| {
+                row.text(Some("L1"));
+                row.double(Some(1.0));
+            },
+        ] {
+            let mut staged = StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, None).unwrap();
+            staged.push(values).unwrap();
+            let e = staged.sync().unwrap_err().to_string();
+            assert!(e.contains("do not match the HAS_SKILL columns"), "{e}");
         }
     }
 }
