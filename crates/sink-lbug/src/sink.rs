@@ -4,11 +4,12 @@
 //! (`staged_parquet`); the dimension tables, a few thousand rows, as CSV.
 //!
 //! Crash-safe resume: a checkpoint syncs the staged files and records their lengths (for the
-//! Parquet files, how many are closed); a resumed run cuts them back to those lengths and reads the dimension keys and changed learners staged so far back
-//! from them. The copies at the end are journaled in `copy-progress.log` in the database
-//! folder: before each `COPY`, the table and its row count, synced. A `COPY` is one transaction, so
-//! after a crash the table either still has that count (copy again) or not (it committed). The
-//! line `all` says every copy committed, and outlives the staged files.
+//! Parquet files, how many are closed); a resumed run cuts them back to those lengths and reads
+//! the dimension keys and changed learners staged so far back from them. The copies at the end
+//! are journaled in `copy-progress.log` in the database folder: before each `COPY`, the table and
+//! its row count, synced. A `COPY` is one transaction, so after a crash the table either still
+//! has that count (copy again) or not (it committed). The line `all` says every copy committed,
+//! and outlives the staged files.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -725,7 +726,7 @@ fn learner_rel(rels: &mut [StagedParquet], ty: Ident) -> &mut StagedParquet {
 /// reused from learner to learner.
 #[derive(Default)]
 struct LearnerText {
-    /// `content_hash` in hexadecimal, as the Bolt target stores it.
+    /// `content_hash` in hexadecimal, as a load into a populated database reads it back.
     hash: String,
     /// `signup_at` and `last_active_at` in ISO 8601, empty if absent.
     times: [Vec<u8>; 2],
