@@ -7,6 +7,7 @@
 //! - [`value`]: calendar dates and UTC timestamps, with their ISO 8601 forms.
 //! - [`graph`]: nodes and relationships of the model in `graph-model.md`.
 //! - [`schema`]: labels, relationship types and property names as checked identifiers.
+//! - [`properties`]: a node's property values in schema order, for any sink's encoding.
 //! - [`sink`]: the [`GraphSink`] trait and the batches it is given.
 //! - [`stored`]: what a target held before an incremental load ([`StoredLearners`]).
 //! - [`query`]: the [`GraphQuery`] trait and the result [`Table`] of read queries.
@@ -14,6 +15,7 @@
 
 pub mod graph;
 pub mod presets;
+pub mod properties;
 pub mod query;
 pub mod schema;
 pub mod sink;
@@ -24,6 +26,7 @@ pub use graph::{
     City, Cohort, Country, Dimensions, EducationLevel, EmploymentStatus, Enrollment,
     EnrollmentStatus, Gender, Key, Learner, Program, Skill,
 };
+pub use properties::PropertyWriter;
 pub use query::{GraphQuery, Param, QueryError, Table};
 pub use sink::{GraphSink, LearnerBatch, SinkError, TargetRejected, WriteSummary, MISSING_SAMPLE};
 pub use stored::StoredLearners;

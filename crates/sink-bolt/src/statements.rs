@@ -7,8 +7,11 @@
 //! null on a newer export is removed.
 
 use chrono::{NaiveDate, TimeZone};
+use learngraph_model::properties::hex16;
 use learngraph_model::schema::{label, rel, Ident};
-use learngraph_model::{City, Cohort, Country, Date, DateTime, Learner, Program, Skill};
+use learngraph_model::{
+    City, Cohort, Country, Date, DateTime, Key, Learner, Program, PropertyWriter, Skill,
+};
 use neo4rs::{BoltMap, BoltString, BoltType};
 
 /// `MERGE` a node by its key and replace its properties with the row.
@@ -175,6 +178,37 @@ impl Row {
     }
 }
 
+impl PropertyWriter for Row {
+    fn text(&mut self, name: Ident, value: Option<&str>) {
+        self.opt(name.as_str(), value);
+    }
+
+    fn long(&mut self, name: Ident, value: Option<i64>) {
+        self.opt(name.as_str(), value);
+    }
+
+    fn double(&mut self, name: Ident, value: Option<f64>) {
+        self.opt(name.as_str(), value);
+    }
+
+    fn date(&mut self, name: Ident, value: Option<Date>) {
+        self.opt(name.as_str(), value.and_then(date));
+    }
+
+    fn datetime(&mut self, name: Ident, value: Option<DateTime>) {
+        self.opt(name.as_str(), value.and_then(instant));
+    }
+
+    fn text_list(&mut self, name: Ident, value: &[Key]) {
+        let items: Vec<&str> = value.iter().map(|s| s.as_ref()).collect();
+        self.put(name.as_str(), items);
+    }
+
+    fn hash(&mut self, name: Ident, value: u64) {
+        self.put(name.as_str(), content_hash(value));
+    }
+}
+
 fn date(d: Date) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(d.year() as i32, d.month(), d.day())
 }
@@ -198,42 +232,16 @@ pub fn id_row(id: &str, hash: Option<u64>) -> BoltType {
 
 /// `content_hash` as stored: 16 hexadecimal digits.
 pub fn content_hash(h: u64) -> String {
-    format!("{h:016x}")
+    String::from_utf8_lossy(&hex16(h)).into_owned()
 }
 
 /// A learner's node row; without `content_hash` when `with_hash` is false (see
 /// [`SET_CONTENT_HASH`]).
 pub fn learner_row(l: &Learner, with_hash: bool) -> BoltType {
     let mut r = Row::default();
-    r.put("learner_id", l.learner_id.as_str())
-        .opt("full_name", l.full_name.as_deref())
-        .opt("email", l.email.as_deref())
-        .opt("gender", l.gender.map(|g| g.as_str()))
-        .opt("birth_date", l.birth_date.and_then(date))
-        .opt("birth_year", l.birth_year.map(i64::from))
-        .opt(
-            "country_of_residence_code",
-            l.country_of_residence_code.as_deref(),
-        )
-        .opt("city_of_residence_id", l.city_of_residence_id.as_deref())
-        .opt(
-            "country_of_origin_code",
-            l.country_of_origin_code.as_deref(),
-        )
-        .opt("education_level", l.education_level.map(|e| e.as_str()))
-        .opt("field_of_study", l.field_of_study.as_deref())
-        .opt("employment_status", l.employment_status.map(|e| e.as_str()))
-        .put(
-            "skills",
-            l.skills.iter().map(|s| s.as_ref()).collect::<Vec<&str>>(),
-        )
-        .opt("bio", l.bio.as_deref())
-        .opt("signup_at", l.signup_at.and_then(instant))
-        .opt("last_active_at", l.last_active_at.and_then(instant))
-        .opt("assessment_score", l.assessment_score)
-        .put("source_row", l.source_row as i64);
-    if with_hash {
-        r.put("content_hash", content_hash(l.content_hash));
+    l.write_properties(&mut r);
+    if !with_hash {
+        r.0.value.remove(&BoltString::from("content_hash"));
     }
     r.into_bolt()
 }
@@ -251,10 +259,7 @@ pub fn rel_row(from: &str, to: &str, props: Option<BoltType>) -> BoltType {
 /// The `ENROLLED_IN` properties of one enrollment.
 pub fn enrollment_props(e: &learngraph_model::Enrollment) -> BoltType {
     let mut r = Row::default();
-    r.opt("status", e.status.map(|s| s.as_str()))
-        .opt("enrolled_at", e.enrolled_at.and_then(date))
-        .opt("completed_at", e.completed_at.and_then(date))
-        .opt("score", e.score);
+    e.write_properties(&mut r);
     r.into_bolt()
 }
 
@@ -284,38 +289,14 @@ pub fn cohort_row(c: &Cohort) -> BoltType {
 /// A `Country` node.
 pub fn country_row(c: &Country) -> BoltType {
     let mut r = Row::default();
-    r.put("code", c.code.as_str())
-        .opt("alpha3", c.alpha3.as_deref())
-        .opt("numeric", c.numeric.as_deref())
-        .put("name", c.name.as_str())
-        .opt("official_name", c.official_name.as_deref());
-    for (name, pair) in [
-        ("region", &c.region),
-        ("subregion", &c.subregion),
-        ("intermediate_region", &c.intermediate_region),
-    ] {
-        if let Some((n, code)) = pair {
-            r.put(name, n.as_str())
-                .put(&format!("{name}_code"), code.as_str());
-        }
-    }
-    r.opt("continent", c.continent.as_deref())
-        .opt("latitude", c.latitude)
-        .opt("longitude", c.longitude);
+    c.write_properties(&mut r);
     r.into_bolt()
 }
 
 /// A `City` node.
 pub fn city_row(c: &City) -> BoltType {
     let mut r = Row::default();
-    r.put("id", c.id.as_str())
-        .put("name", c.name.as_str())
-        .put("country_code", c.country_code.as_str())
-        .opt("admin1_code", c.admin1_code.as_deref())
-        .opt("latitude", c.latitude)
-        .opt("longitude", c.longitude)
-        .opt("population", c.population.map(|p| p as i64))
-        .opt("geonames_id", c.geonames_id.map(|g| g as i64));
+    c.write_properties(&mut r);
     r.into_bolt()
 }
 

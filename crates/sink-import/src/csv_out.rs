@@ -2,8 +2,9 @@
 //!
 //! [`RowBuf`] is public because the embedded target stages its bulk-load files with it too.
 
+use learngraph_model::properties::hex16;
 use learngraph_model::schema::{Ident, PropType, Property};
-use learngraph_model::{City, Country, Date, DateTime, Enrollment, Learner};
+use learngraph_model::{Date, DateTime, Key, PropertyWriter};
 
 /// Whether a field must be quoted: it holds a delimiter, a quote or a line break.
 fn needs_quotes(b: &[u8]) -> bool {
@@ -126,15 +127,6 @@ impl RowBuf {
         }
     }
 
-    /// A `u64` as 16 lowercase hex digits.
-    pub fn hex64(&mut self, v: u64) {
-        self.sep();
-        for shift in (0..16).rev() {
-            self.buf
-                .push(b"0123456789abcdef"[((v >> (shift * 4)) & 15) as usize]);
-        }
-    }
-
     /// Ends the row with a line feed.
     pub fn end(&mut self) {
         self.buf.push(b'\n');
@@ -146,64 +138,35 @@ impl RowBuf {
     }
 }
 
-impl RowBuf {
-    /// The properties of a `Learner` after its key, in [`learngraph_model::schema::LEARNER_PROPERTIES`] order.
-    pub fn learner_properties(&mut self, l: &Learner) {
-        self.opt_str(l.full_name.as_deref());
-        self.opt_str(l.email.as_deref());
-        self.opt_str(l.gender.map(|g| g.as_str()));
-        self.opt_date(l.birth_date);
-        self.opt_int(l.birth_year);
-        self.opt_str(l.country_of_residence_code.as_deref());
-        self.opt_str(l.city_of_residence_id.as_deref());
-        self.opt_str(l.country_of_origin_code.as_deref());
-        self.opt_str(l.education_level.map(|e| e.as_str()));
-        self.opt_str(l.field_of_study.as_deref());
-        self.opt_str(l.employment_status.map(|e| e.as_str()));
-        self.list(&l.skills);
-        self.opt_str(l.bio.as_deref());
-        self.opt_datetime(l.signup_at);
-        self.opt_datetime(l.last_active_at);
-        self.opt_float(l.assessment_score);
-        self.opt_int(Some(l.source_row));
-        self.hex64(l.content_hash);
+/// The properties' values as fields, in the order [`PropertyWriter`] gives them (the header's).
+impl PropertyWriter for RowBuf {
+    fn text(&mut self, _: Ident, value: Option<&str>) {
+        self.opt_str(value);
     }
 
-    /// The properties of an `ENROLLED_IN` relationship, in
-    /// [`learngraph_model::schema::ENROLLED_IN_PROPERTIES`] order.
-    pub fn enrollment_properties(&mut self, e: &Enrollment) {
-        self.opt_str(e.status.map(|s| s.as_str()));
-        self.opt_date(e.enrolled_at);
-        self.opt_date(e.completed_at);
-        self.opt_float(e.score);
+    fn long(&mut self, _: Ident, value: Option<i64>) {
+        self.opt_int(value);
     }
 
-    /// The properties of a `Country` after its key, in
-    /// [`learngraph_model::schema::COUNTRY_PROPERTIES`] order.
-    pub fn country_properties(&mut self, c: &Country) {
-        self.opt_str(c.alpha3.as_deref());
-        self.opt_str(c.numeric.as_deref());
-        self.str(&c.name);
-        self.opt_str(c.official_name.as_deref());
-        for pair in [&c.region, &c.subregion, &c.intermediate_region] {
-            self.opt_str(pair.as_ref().map(|(name, _)| name.as_str()));
-            self.opt_str(pair.as_ref().map(|(_, code)| code.as_str()));
-        }
-        self.opt_str(c.continent.as_deref());
-        self.opt_float(c.latitude);
-        self.opt_float(c.longitude);
+    fn double(&mut self, _: Ident, value: Option<f64>) {
+        self.opt_float(value);
     }
 
-    /// The properties of a `City` after its key, in [`learngraph_model::schema::CITY_PROPERTIES`]
-    /// order.
-    pub fn city_properties(&mut self, c: &City) {
-        self.str(&c.name);
-        self.str(&c.country_code);
-        self.opt_str(c.admin1_code.as_deref());
-        self.opt_float(c.latitude);
-        self.opt_float(c.longitude);
-        self.opt_int(c.population);
-        self.opt_int(c.geonames_id);
+    fn date(&mut self, _: Ident, value: Option<Date>) {
+        self.opt_date(value);
+    }
+
+    fn datetime(&mut self, _: Ident, value: Option<DateTime>) {
+        self.opt_datetime(value);
+    }
+
+    fn text_list(&mut self, _: Ident, value: &[Key]) {
+        self.list(value);
+    }
+
+    fn hash(&mut self, _: Ident, value: u64) {
+        self.sep();
+        self.buf.extend_from_slice(&hex16(value));
     }
 }
 

@@ -291,8 +291,7 @@ impl ImportDirSink {
     fn write_learner(&mut self, files: &mut Files, l: &Learner) -> Result<(), SinkError> {
         let r = &mut self.row;
         r.clear();
-        r.str(&l.learner_id);
-        r.learner_properties(l);
+        l.write_properties(r);
         r.end();
         files.learners.write(&r.buf)?;
 
@@ -311,7 +310,7 @@ impl ImportDirSink {
         for e in &l.enrollments {
             r.str(&l.learner_id);
             r.str(&e.cohort_id);
-            r.enrollment_properties(e);
+            e.write_properties(r);
             r.end();
             r.clear_fields();
         }
@@ -375,15 +374,13 @@ impl ImportDirSink {
         }
         for c in &d.countries {
             r.clear();
-            r.str(&c.code);
-            r.country_properties(c);
+            c.write_properties(r);
             r.end();
             files.countries.write(&r.buf)?;
         }
         for c in &d.cities {
             r.clear();
-            r.str(&c.id);
-            r.city_properties(c);
+            c.write_properties(r);
             r.end();
             files.cities.write(&r.buf)?;
             r.clear();

@@ -18,15 +18,13 @@ use std::path::{Path, PathBuf};
 
 use lbug::{Connection, Database, LogicalType, SystemConfig, Value};
 use learngraph_model::schema::{label, rel, Ident, PropType, LEARNER_PROPERTIES};
-use learngraph_model::{
-    DateTime, Enrollment, GraphSink, Learner, LearnerBatch, SinkError, StoredLearners, WriteSummary,
-};
+use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, StoredLearners, WriteSummary};
 use learngraph_sink_import::csv_out::RowBuf;
 use learngraph_sink_import::out_file::OutFile;
 use serde::{Deserialize, Serialize};
 
 use crate::schema::{ddl, NODE_TABLES, REL_TABLES};
-use crate::staged_parquet::{RowWriter, StagedParquet};
+use crate::staged_parquet::StagedParquet;
 
 /// Settings of the embedded target.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -145,8 +143,6 @@ pub struct LbugSink {
     learners: Option<StagedParquet>,
     /// The learners' relationships, staged in [`REL_TABLES`] order.
     learner_rels: Vec<StagedParquet>,
-    /// Text the learners' Parquet rows hold that a [`Learner`] holds in another form.
-    learner_text: LearnerText,
     /// Learners whose stored version is replaced, and their staged file.
     changed: Vec<String>,
     changed_file: Option<Staged>,
@@ -169,7 +165,6 @@ impl LbugSink {
             staged: Vec::new(),
             learners: None,
             learner_rels: Vec::new(),
-            learner_text: LearnerText::default(),
             changed: Vec::new(),
             changed_file: None,
             copied_all: false,
@@ -362,8 +357,7 @@ impl LbugSink {
             }
             let r = &mut self.row;
             r.clear();
-            r.str(&c.code);
-            r.country_properties(c);
+            c.write_properties(r);
             r.end();
             self.flush_row(label::COUNTRY, 1)?;
         }
@@ -373,8 +367,7 @@ impl LbugSink {
             }
             let r = &mut self.row;
             r.clear();
-            r.str(&c.id);
-            r.city_properties(c);
+            c.write_properties(r);
             r.end();
             self.flush_row(label::CITY, 1)?;
             self.row.clear();
@@ -404,22 +397,24 @@ impl LbugSink {
             }
             None => self.summary.learners_added += 1,
         }
-        self.learner_text.set(l);
         if let Some(learners) = self.learners.as_mut() {
-            let text = &self.learner_text;
-            learners.push(|row| learner_row(row, l, text))?;
+            learners.push(|row| l.write_properties(row))?;
         }
         let rels = &mut self.learner_rels;
         let has_skill = learner_rel(rels, rel::HAS_SKILL);
         for skill in &l.skills {
             has_skill.push(|row| {
-                row.text(Some(&l.learner_id));
-                row.text(Some(skill));
+                row.key(&l.learner_id);
+                row.key(skill);
             })?;
         }
         let enrolled_in = learner_rel(rels, rel::ENROLLED_IN);
         for e in &l.enrollments {
-            enrolled_in.push(|row| enrollment_row(row, &l.learner_id, e))?;
+            enrolled_in.push(|row| {
+                row.key(&l.learner_id);
+                row.key(&e.cohort_id);
+                e.write_properties(row);
+            })?;
         }
         if self.config.geo_relationships {
             for (target, ty) in [
@@ -429,8 +424,8 @@ impl LbugSink {
             ] {
                 if let Some(t) = target {
                     learner_rel(rels, ty).push(|row| {
-                        row.text(Some(&l.learner_id));
-                        row.text(Some(t));
+                        row.key(&l.learner_id);
+                        row.key(t);
                     })?;
                 }
             }
@@ -720,70 +715,6 @@ fn learner_rel(rels: &mut [StagedParquet], ty: Ident) -> &mut StagedParquet {
     rels.iter_mut()
         .find(|s| s.table() == ty)
         .unwrap_or_else(|| unreachable!("every relationship of a learner is staged"))
-}
-
-/// The text of a learner's Parquet row that the [`Learner`] holds in another form, in buffers
-/// reused from learner to learner.
-#[derive(Default)]
-struct LearnerText {
-    /// `content_hash` in hexadecimal, as a load into a populated database reads it back.
-    hash: String,
-    /// `signup_at` and `last_active_at` in ISO 8601, empty if absent.
-    times: [Vec<u8>; 2],
-}
-
-impl LearnerText {
-    fn set(&mut self, l: &Learner) {
-        use std::fmt::Write as _;
-        self.hash.clear();
-        let _ = write!(self.hash, "{:016x}", l.content_hash);
-        for (buf, t) in self.times.iter_mut().zip([l.signup_at, l.last_active_at]) {
-            buf.clear();
-            if let Some(t) = t {
-                t.write_iso(buf);
-            }
-        }
-    }
-
-    /// The ISO text of a timestamp that `buf` was written from, if there was one.
-    fn time(t: Option<DateTime>, buf: &[u8]) -> Option<&str> {
-        t.and_then(|_| std::str::from_utf8(buf).ok())
-    }
-}
-
-/// A learner's values in [`LEARNER_PROPERTIES`] order.
-fn learner_row(row: &mut RowWriter<'_>, l: &Learner, text: &LearnerText) {
-    let [signup_at, last_active_at] = &text.times;
-    row.text(Some(&l.learner_id));
-    row.text(l.full_name.as_deref());
-    row.text(l.email.as_deref());
-    row.text(l.gender.map(|g| g.as_str()));
-    row.date(l.birth_date.map(|d| d.days_since_epoch()));
-    row.long(l.birth_year.map(i64::from));
-    row.text(l.country_of_residence_code.as_deref());
-    row.text(l.city_of_residence_id.as_deref());
-    row.text(l.country_of_origin_code.as_deref());
-    row.text(l.education_level.map(|e| e.as_str()));
-    row.text(l.field_of_study.as_deref());
-    row.text(l.employment_status.map(|e| e.as_str()));
-    row.text_list(&l.skills);
-    row.text(l.bio.as_deref());
-    row.text(LearnerText::time(l.signup_at, signup_at));
-    row.text(LearnerText::time(l.last_active_at, last_active_at));
-    row.double(l.assessment_score);
-    row.long(i64::try_from(l.source_row).ok());
-    row.text(Some(&text.hash));
-}
-
-/// An `ENROLLED_IN` row: the learner, the cohort, and the properties in
-/// [`learngraph_model::schema::ENROLLED_IN_PROPERTIES`] order.
-fn enrollment_row(row: &mut RowWriter<'_>, learner_id: &str, e: &Enrollment) {
-    row.text(Some(learner_id));
-    row.text(Some(&e.cohort_id));
-    row.text(e.status.map(|s| s.as_str()));
-    row.date(e.enrolled_at.map(|d| d.days_since_epoch()));
-    row.date(e.completed_at.map(|d| d.days_since_epoch()));
-    row.double(e.score);
 }
 
 /// The message of a failed `COPY`: LadybugDB's, with what to change when its page cache was too

@@ -21,8 +21,9 @@ use arrow_array::builder::{
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use learngraph_model::properties::hex16;
 use learngraph_model::schema::{Ident, PropType};
-use learngraph_model::SinkError;
+use learngraph_model::{Date, DateTime, Key, PropertyWriter, SinkError};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -86,53 +87,84 @@ impl Column {
     }
 }
 
-/// Appends one row's values, column after column, in the table's column order. A value of
-/// another type than its column's, or a row of too few or too many values, is a bug in the
-/// caller; it is noted, and the staged batch is refused (see [`StagedParquet::flush_batch`]).
+/// Appends one row's values, column after column, in the table's column order: the ends of a
+/// relationship with [`RowWriter::key`], properties as a [`PropertyWriter`]. A value of another
+/// type than its column's, or a row of too few or too many values, is a bug in the caller; it is
+/// noted, and the staged batch is refused (see [`StagedParquet::flush_batch`]).
 pub(crate) struct RowWriter<'a> {
     columns: std::slice::IterMut<'a, Column>,
     mismatch: &'a mut bool,
+    /// Reused for the text of timestamps.
+    scratch: &'a mut Vec<u8>,
 }
 
 impl RowWriter<'_> {
-    pub fn text(&mut self, v: Option<&str>) {
+    /// A key: the node at one end of a relationship.
+    pub fn key(&mut self, key: &str) {
+        self.append_text(Some(key));
+    }
+
+    fn append_text(&mut self, v: Option<&str>) {
         match self.columns.next() {
             Some(Column::Text(b)) => b.append_option(v),
             _ => *self.mismatch = true,
         }
     }
+}
 
-    pub fn long(&mut self, v: Option<i64>) {
+/// Property names are the columns' (fixed when the table was opened), so they are not read here.
+impl PropertyWriter for RowWriter<'_> {
+    fn text(&mut self, _: Ident, v: Option<&str>) {
+        self.append_text(v);
+    }
+
+    fn long(&mut self, _: Ident, v: Option<i64>) {
         match self.columns.next() {
             Some(Column::Long(b)) => b.append_option(v),
             _ => *self.mismatch = true,
         }
     }
 
-    pub fn double(&mut self, v: Option<f64>) {
+    fn double(&mut self, _: Ident, v: Option<f64>) {
         match self.columns.next() {
             Some(Column::Double(b)) => b.append_option(v),
             _ => *self.mismatch = true,
         }
     }
 
-    pub fn date(&mut self, days: Option<i64>) {
+    fn date(&mut self, _: Ident, v: Option<Date>) {
+        let days = v.and_then(|d| i32::try_from(d.days_since_epoch()).ok());
         match self.columns.next() {
-            Some(Column::Date(b)) => b.append_option(days.and_then(|d| i32::try_from(d).ok())),
+            Some(Column::Date(b)) => b.append_option(days),
             _ => *self.mismatch = true,
         }
     }
 
-    pub fn text_list(&mut self, items: &[impl AsRef<str>]) {
+    fn datetime(&mut self, _: Ident, v: Option<DateTime>) {
+        let Some(t) = v else {
+            return self.append_text(None);
+        };
+        let mut scratch = std::mem::take(self.scratch);
+        scratch.clear();
+        t.write_iso(&mut scratch);
+        self.append_text(std::str::from_utf8(&scratch).ok());
+        *self.scratch = scratch;
+    }
+
+    fn text_list(&mut self, _: Ident, items: &[Key]) {
         match self.columns.next() {
             Some(Column::TextList(b)) => {
                 for item in items {
-                    b.values().append_value(item.as_ref());
+                    b.values().append_value(item);
                 }
                 b.append(true);
             }
             _ => *self.mismatch = true,
         }
+    }
+
+    fn hash(&mut self, _: Ident, v: u64) {
+        self.append_text(std::str::from_utf8(&hex16(v)).ok());
     }
 }
 
@@ -144,6 +176,7 @@ pub(crate) struct StagedParquet {
     props: WriterProperties,
     columns: Vec<Column>,
     mismatch: bool,
+    scratch: Vec<u8>,
     /// The file being written, if a row was staged since the last checkpoint.
     writer: Option<ArrowWriter<File>>,
     /// Files closed, synced and counted in a checkpoint's position.
@@ -178,6 +211,7 @@ impl StagedParquet {
             props,
             columns: columns.iter().map(|(_, ty)| Column::new(*ty)).collect(),
             mismatch: false,
+            scratch: Vec::new(),
             writer: None,
             closed,
             rows,
@@ -239,6 +273,7 @@ impl StagedParquet {
         let mut row = RowWriter {
             columns: self.columns.iter_mut(),
             mismatch: &mut self.mismatch,
+            scratch: &mut self.scratch,
         };
         values(&mut row);
         if row.columns.next().is_some() {
@@ -303,12 +338,15 @@ mod tests {
     use learngraph_model::schema::rel;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+    /// A property name, which this writer does not read.
+    const X: Ident = Ident::new("x");
+
     const EDGE: &[(&str, PropType)] = &[("from", PropType::String), ("to", PropType::String)];
 
     fn edge(n: u64) -> impl FnOnce(&mut RowWriter<'_>) {
         move |row| {
-            row.text(Some(&format!("L{n}")));
-            row.text(Some("sql"));
+            row.key(&format!("L{n}"));
+            row.key("sql");
         }
     }
 
@@ -383,24 +421,30 @@ mod tests {
             ("score", PropType::Double),
             ("year", PropType::Long),
             ("skills", PropType::StringList),
+            ("signup_at", PropType::DateTime),
+            ("content_hash", PropType::String),
         ];
         let mut staged = StagedParquet::open(dir.path(), rel::ENROLLED_IN, &columns, None).unwrap();
         staged
             .push(|row| {
-                row.text(Some("L1"));
-                row.date(Some(19_782));
-                row.double(Some(93.5));
-                row.long(Some(1990));
-                row.text_list(&["sql", "go"]);
+                row.text(X, Some("L1"));
+                row.date(X, Date::from_days_since_epoch(19_782));
+                row.double(X, Some(93.5));
+                row.long(X, Some(1990));
+                row.text_list(X, &["sql".into(), "go".into()]);
+                row.datetime(X, DateTime::new(Date::new(2024, 3, 1).unwrap(), 12, 0, 5));
+                row.hash(X, 0xdead_beef);
             })
             .unwrap();
         staged
             .push(|row| {
-                row.text(None);
-                row.date(None);
-                row.double(None);
-                row.long(None);
-                row.text_list(&[] as &[&str]);
+                row.text(X, None);
+                row.date(X, None);
+                row.double(X, None);
+                row.long(X, None);
+                row.text_list(X, &[]);
+                row.datetime(X, None);
+                row.hash(X, 1);
             })
             .unwrap();
         staged.sync().unwrap();
@@ -414,7 +458,18 @@ mod tests {
             .unwrap();
         let schema = batch.schema();
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        assert_eq!(names, ["from", "enrolled_at", "score", "year", "skills"]);
+        assert_eq!(
+            names,
+            [
+                "from",
+                "enrolled_at",
+                "score",
+                "year",
+                "skills",
+                "signup_at",
+                "content_hash"
+            ]
+        );
         assert_eq!(batch.column(0).as_string::<i32>().value(0), "L1");
         assert_eq!(
             batch.column(1).as_primitive::<Date32Type>().value(0),
@@ -422,7 +477,11 @@ mod tests {
         );
         assert_eq!(batch.column(2).as_primitive::<Float64Type>().value(0), 93.5);
         assert_eq!(batch.column(4).as_list::<i32>().value(0).len(), 2);
-        for c in 0..4 {
+        let text = |c: usize, row: usize| batch.column(c).as_string::<i32>().value(row).to_string();
+        assert_eq!(text(5, 0), "2024-03-01T12:00:05Z");
+        assert_eq!(text(6, 0), "00000000deadbeef");
+        assert_eq!(text(6, 1), "0000000000000001");
+        for c in [0, 1, 2, 3, 5] {
             assert!(batch.column(c).is_null(1), "column {c}");
         }
         assert_eq!(batch.column(4).as_list::<i32>().value(1).len(), 0);
@@ -432,15 +491,15 @@ mod tests {
     fn a_row_of_the_wrong_shape_is_refused_with_the_table_named() {
         let dir = tempfile::tempdir().unwrap();
         for values in [
-            (|row: &mut RowWriter<'_>| row.text(Some("L1"))) as fn(&mut RowWriter<'_>),
+            (|row: &mut RowWriter<'_>| row.key("L1")) as fn(&mut RowWriter<'_>),
             |row| {
-                row.text(Some("L1"));
-                row.text(Some("sql"));
-                row.text(Some("one too many"));
+                row.key("L1");
+                row.key("sql");
+                row.key("one too many");
             },
             |row| {
-                row.text(Some("L1"));
-                row.double(Some(1.0));
+                row.key("L1");
+                row.double(X, Some(1.0));
             },
         ] {
             let mut staged = StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, None).unwrap();
