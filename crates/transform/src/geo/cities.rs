@@ -1,8 +1,8 @@
 //! City resolution within a resolved country, from an embedded GeoNames gazetteer.
 //!
 //! The gazetteer (`data/cities.tsv.gz`, places with 1,000 inhabitants or more, sorted by country)
-//! is decompressed on the first city look-up, and each country's name index is built the first
-//! time that country is asked for, so a run pays only for the countries it meets.
+//! is decompressed when the crate is built and read in place; each country's name index is built
+//! the first time that country is asked for, so a run pays only for the countries it meets.
 //!
 //! A name is looked up, in order: as given (name or any alternate name, folded like country
 //! names); without place-type words (`City`, `State`, `Governorate`, `CBD`, …); without Arabic
@@ -10,7 +10,6 @@
 //! exactly one place. Among places with one name, the most populous wins.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::ops::Range;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
@@ -21,7 +20,8 @@ use learngraph_source::layout::edit_distance;
 use super::fold::{fold, ByLength};
 use crate::memo::Memo;
 
-const GAZETTEER: &[u8] = include_bytes!("../../data/cities.tsv.gz");
+/// `data/cities.tsv.gz`, decompressed by the build script.
+pub(super) const GAZETTEER: &str = include_str!(concat!(env!("OUT_DIR"), "/cities.tsv"));
 const ALIASES: &str = include_str!("../../data/city-aliases.tsv");
 
 /// Place-type words that do not name the place.
@@ -114,9 +114,17 @@ impl CountryCities {
 /// The gazetteer: the text, each country's slice of it, and lazily built indexes.
 #[derive(Debug)]
 pub struct Gazetteer {
-    text: String,
+    text: &'static str,
     ranges: HashMap<String, Range<usize>>,
     indexes: HashMap<String, OnceLock<CountryCities>>,
+}
+
+/// The third tab-separated field of a gazetteer row: its country code.
+pub(super) fn country_field(line: &str) -> Option<&str> {
+    let mut tabs = memchr::memchr_iter(b'\t', line.as_bytes());
+    let start = tabs.nth(1)? + 1;
+    let end = tabs.next().unwrap_or(line.len());
+    Some(&line[start..end])
 }
 
 fn strip(key: &str, words: &[&str]) -> String {
@@ -127,23 +135,32 @@ fn strip(key: &str, words: &[&str]) -> String {
 }
 
 impl Gazetteer {
-    /// Decompresses the embedded data and finds each country's rows.
+    /// Finds each country's rows in the embedded text.
     pub fn load() -> Gazetteer {
-        let mut text = String::new();
-        // The data is embedded and tested; a failure here is a broken build, not bad input.
-        flate2::read::GzDecoder::new(GAZETTEER)
-            .read_to_string(&mut text)
-            .expect("the embedded gazetteer is valid gzip and UTF-8");
+        let text = GAZETTEER;
         let mut ranges: HashMap<String, Range<usize>> = HashMap::new();
+        // The rows are sorted by country, so a country's range is extended until the code
+        // changes, and each code is allocated once rather than once per row.
+        let mut current: Option<(&str, Range<usize>)> = None;
         let mut pos = 0;
         for line in text.split_inclusive('\n') {
             let end = pos + line.len();
             if !line.starts_with('#') {
-                if let Some(cc) = line.split('\t').nth(2) {
-                    ranges.entry(cc.to_string()).or_insert(pos..end).end = end;
+                if let Some(cc) = country_field(line) {
+                    match &mut current {
+                        Some((code, range)) if *code == cc => range.end = end,
+                        _ => {
+                            if let Some((code, range)) = current.replace((cc, pos..end)) {
+                                ranges.entry(code.to_string()).or_insert(range);
+                            }
+                        }
+                    }
                 }
             }
             pos = end;
+        }
+        if let Some((code, range)) = current {
+            ranges.entry(code.to_string()).or_insert(range);
         }
         let indexes = ranges
             .keys()

@@ -21,7 +21,7 @@ pub use countries::{CountryIndex, CountryMatch, Method, Unresolved};
 #[derive(Debug)]
 pub struct GeoResolver {
     countries: CountryIndex,
-    /// Decompressed on the first city look-up.
+    /// Its rows split by country on the first city look-up.
     cities: OnceLock<Gazetteer>,
 }
 

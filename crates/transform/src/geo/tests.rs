@@ -564,3 +564,19 @@ fn slugs() {
         assert_eq!(slug(input), want, "{input}");
     }
 }
+
+#[test]
+fn each_country_is_one_run_of_gazetteer_rows() {
+    // `Gazetteer::load` keeps one range per country: it holds only if the rows are grouped.
+    let mut runs: Vec<&str> = Vec::new();
+    for line in cities::GAZETTEER.lines().filter(|l| !l.starts_with('#')) {
+        let code = cities::country_field(line).expect("every row has a country field");
+        assert_eq!(code.len(), 2, "{line:?}");
+        if runs.last() != Some(&code) {
+            runs.push(code);
+        }
+    }
+    let distinct: std::collections::HashSet<&str> = runs.iter().copied().collect();
+    assert!(distinct.len() > 200, "{} countries", distinct.len());
+    assert_eq!(runs.len(), distinct.len(), "a country's rows are split");
+}
