@@ -9,6 +9,11 @@
 #                               the same ports and data, after RESTART_DELAY seconds (default 2)
 #   scripts/arcadedb.sh run CMD runs CMD with the server started and the variables set, and stops
 #                               the server afterwards, whatever CMD's outcome
+#   scripts/arcadedb.sh layout DB N
+#                               creates the graph's types in the empty database DB with N buckets
+#                               each, chosen by server thread: parallel writers, each on its own
+#                               connection, then append to and update pages of their own instead
+#                               of conflicting on shared ones (BENCHMARKS.md, "Bolt")
 #
 # The server's files live in $STATE (default: a temporary folder, removed by stop).
 set -euo pipefail
@@ -118,10 +123,29 @@ restart() {
   launch
 }
 
+# Creates the vertex and edge types in database $1 with $2 buckets and the `thread` selection
+# strategy. ArcadeDB checks write conflicts per page; with one bucket (or round-robin buckets)
+# every writer's new learners share pages, and so do the updates their relationships make.
+layout() {
+  local db=$1 buckets=$2 http
+  http=${ARCADEDB_HTTP:?run "source \$STATE/env" first}
+  for type in VERTEX:Learner VERTEX:Skill VERTEX:Program VERTEX:Cohort VERTEX:Country VERTEX:City \
+    EDGE:HAS_SKILL EDGE:ENROLLED_IN EDGE:IN_PROGRAM EDGE:IN_COUNTRY EDGE:LIVES_IN \
+    EDGE:RESIDES_IN EDGE:FROM_COUNTRY; do
+    for sql in "CREATE ${type%%:*} TYPE ${type#*:} IF NOT EXISTS BUCKETS $buckets" \
+      "ALTER TYPE ${type#*:} BucketSelectionStrategy \`thread\`"; do
+      curl -sf -u "root:$password" -X POST "$http/api/v1/command/$db" \
+        -d "{\"language\": \"sql\", \"command\": \"$sql\"}" >/dev/null ||
+        { echo "arcadedb.sh: $sql failed" >&2; exit 1; }
+    done
+  done
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   restart) restart ;;
+  layout) layout "${2:?database}" "${3:?buckets}" ;;
   run)
     shift
     start >/dev/null
@@ -131,5 +155,5 @@ case "${1:-}" in
     source "$dir/env"
     "$@"
     ;;
-  *) echo "usage: scripts/arcadedb.sh start|stop|run CMD..." >&2; exit 2 ;;
+  *) echo "usage: scripts/arcadedb.sh start|stop|restart|layout DB N|run CMD..." >&2; exit 2 ;;
 esac

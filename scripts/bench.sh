@@ -4,8 +4,10 @@
 # BENCH_TARGETS (default: "import-dir embedded"; the embedded database is emptied before each run,
 # then loaded a second time unchanged), and prints rows/s, the ratio to the bare scan and peak
 # memory per run, and the median per target. The target "bolt" starts a local ArcadeDB
-# (scripts/arcadedb.sh) and loads a fresh database with the parallel writers, then another with
-# one writer (the straightforward baseline), and prints the ratio of the two. The target "polars"
+# (scripts/arcadedb.sh) and loads a fresh database with one writer (the straightforward baseline),
+# then another with the parallel writers, and prints the ratio of the two; both databases are laid
+# out with BENCH_BUCKETS buckets per type chosen by server thread (default 4; 0 keeps ArcadeDB's
+# default layout). The target "polars"
 # runs the Polars peer of issue 8 (benches/polars_peer.py, Polars from PyPI in a cached venv) on
 # the same file, then the load to import files, and prints the ratio of the two. The target
 # "resume" loads the embedded database once uninterrupted, then again from empty with a SIGKILL
@@ -81,6 +83,10 @@ for target in $targets; do
         fresh_db() {
           curl -s -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"drop database $1\"}" >/dev/null || true
           curl -sf -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"create database $1\"}" >/dev/null
+          # BENCH_BUCKETS=0 leaves ArcadeDB's default layout (one bucket per type).
+          if [ "${BENCH_BUCKETS:-4}" -gt 0 ]; then
+            scripts/arcadedb.sh layout "$1" "${BENCH_BUCKETS:-4}"
+          fi
         }
         fresh_db bench_one
         export NEO4J_DATABASE=bench_one

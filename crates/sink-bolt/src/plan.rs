@@ -7,7 +7,8 @@
 //! fall into `k` groups and hubs into `k` groups by a hash of their keys, and the `k × k` cells are
 //! written in `k` rounds; in round `r` writer `i` takes cell `(i, (i + r) mod k)`. Within a round no
 //! two writers share a learner group or a hub group, so no two transactions touch the same node;
-//! between rounds the writers wait for each other.
+//! between rounds the writers wait for each other. Writer `i` keeps learner group `i` in every
+//! round, and creates those learners too ([`Grid::split_learners`]).
 
 use std::hash::{BuildHasher, Hash};
 
@@ -77,6 +78,16 @@ impl Grid {
         let mut h = self.hasher.build_hasher();
         key.hash(&mut h);
         (std::hash::Hasher::finish(&h) % self.k as u64) as usize
+    }
+
+    /// Deals learner nodes out by learner group, so that writer `i` creates the learners whose
+    /// relationships it writes (see [`Grid::take_rounds`]).
+    pub fn split_learners(&self, rows: Rows) -> Vec<Rows> {
+        let mut parts: Vec<Rows> = (0..self.k).map(|_| Rows::default()).collect();
+        for (row, owner) in rows.rows.into_iter().zip(rows.owners) {
+            parts[self.group(&owner.learner_id)].push(row, owner);
+        }
+        parts
     }
 
     /// Files a relationship of kind `kind` from `learner` to `hub`.
@@ -186,6 +197,48 @@ mod tests {
             }
             assert_eq!(seen, pairs.len(), "every relationship in exactly one cell");
             assert!(grid.is_empty());
+        }
+    }
+
+    #[test]
+    fn each_writer_creates_the_learners_whose_relationships_it_writes() {
+        for k in 1..=5 {
+            let mut grid = Grid::new(k, &LEARNER_RELS[..1]);
+            let mut learners = Rows::default();
+            for l in 0..300 {
+                let learner = format!("L{l}");
+                learners.push(BoltType::String(learner.clone().into()), owner(&learner));
+                let hub = format!("skill{}", l % 11);
+                grid.push(
+                    0,
+                    &learner,
+                    &hub,
+                    BoltType::Null(neo4rs::BoltNull),
+                    owner(&learner),
+                );
+            }
+            let created: Vec<HashSet<String>> = grid
+                .split_learners(learners)
+                .into_iter()
+                .map(|part| part.owners.into_iter().map(|o| o.learner_id).collect())
+                .collect();
+            assert_eq!(created.len(), k);
+            assert_eq!(created.iter().map(HashSet::len).sum::<usize>(), 300);
+            if k > 1 {
+                assert!(
+                    created.iter().all(|c| !c.is_empty()),
+                    "k={k}: a writer is idle"
+                );
+            }
+            for round in grid.take_rounds() {
+                for (i, work) in round.into_iter().enumerate() {
+                    for (_, rows) in work {
+                        for o in rows.owners {
+                            assert!(created[i].contains(&o.learner_id), "k={k}, writer {i}");
+                        }
+                    }
+                }
+            }
         }
     }
 }

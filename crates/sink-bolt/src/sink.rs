@@ -3,10 +3,13 @@
 //!
 //! A window is `writers × batch_rows` learners. Writing it takes three steps, each finished before
 //! the next starts: the dimension nodes first seen in it (one writer: they are few), the learner
-//! nodes (one batch per writer: distinct learners take no common lock; ArcadeDB may still report a
-//! conflict on the page that new records are appended to, which is retried), then the
-//! relationships in `writers` rounds. The pipeline's thread waits while a window is written; the bounded queues
-//! before it hold the transform back, so memory stays flat.
+//! nodes, then the relationships in `writers` rounds. Writer `i` creates the learners of learner
+//! group `i` and writes their relationships in every round, each writer on a connection of its
+//! own: the records of a learner are then only ever touched by one connection. (ArcadeDB checks
+//! conflicts by page, not by record, so two writers that update different learners stored on one
+//! page still conflict; see BENCHMARKS.md for the bucket layout that keeps each connection's
+//! learners on pages of their own.) The pipeline's thread waits while a window is written; the
+//! bounded queues before it hold the transform back, so memory stays flat.
 //!
 //! An incremental load first reads every stored learner's key and `content_hash`. Unchanged
 //! learners are skipped; a changed learner's relationships are deleted at the start of its
@@ -35,6 +38,9 @@ pub struct BoltSink {
     config: BoltConfig,
     runtime: Option<tokio::runtime::Runtime>,
     graph: Option<Graph>,
+    /// With several writers, one connection each, so that a writer's transactions always reach
+    /// the server on the same connection (see [`crate::plan`]).
+    writer_graphs: Vec<Graph>,
     stats: Arc<RetryStats>,
     /// Dimension node rows of the current window, by label, and `IN_PROGRAM` / `IN_COUNTRY` rows.
     dimensions: Vec<(Ident, Ident, Rows)>,
@@ -72,6 +78,7 @@ impl BoltSink {
             config,
             runtime: None,
             graph: None,
+            writer_graphs: Vec::new(),
             stats: Arc::new(RetryStats::default()),
             dimensions,
             dimension_rels: [Rows::default(), Rows::default()],
@@ -217,7 +224,6 @@ impl BoltSink {
         let retry = self.retry();
         let stats = Arc::clone(&self.stats);
         let batch_rows = self.config.batch_rows.max(1);
-        let writers = self.config.writers.max(1);
 
         let dimensions: Vec<(Statement, Rows)> = self
             .dimensions
@@ -241,7 +247,8 @@ impl BoltSink {
                 )
             })
             .collect();
-        let learners = std::mem::take(&mut self.learners);
+        let learners = self.grid.split_learners(std::mem::take(&mut self.learners));
+        let writer_graphs = self.writer_graphs.clone();
         let changed = std::mem::take(&mut self.changed);
         let hashes = std::mem::take(&mut self.hashes);
         let delete_rels = Statement::idempotent(st::DELETE_LEARNER_RELS.to_string());
@@ -262,11 +269,15 @@ impl BoltSink {
                     refused.extend(run_isolating(&graph, &statement, part, retry, &stats).await?);
                 }
             }
-            // Learner nodes: one batch per writer at a time.
+            // Learner nodes: writer `i` creates learner group `i`, whose relationships it writes.
             let mut tasks = tokio::task::JoinSet::new();
-            for part in split_even(learners, writers, batch_rows) {
-                let (graph, statement, stats) =
-                    (graph.clone(), learner_statement.clone(), Arc::clone(&stats));
+            for (i, part) in learners.into_iter().enumerate() {
+                let part = chunks(part, batch_rows);
+                let (graph, statement, stats) = (
+                    writer_graphs.get(i).unwrap_or(&graph).clone(),
+                    learner_statement.clone(),
+                    Arc::clone(&stats),
+                );
                 tasks.spawn(async move {
                     let mut refused = Vec::new();
                     for part in part {
@@ -279,11 +290,15 @@ impl BoltSink {
             while let Some(done) = tasks.join_next().await {
                 refused.extend(done.map_err(|e| Failure::Fatal(e.to_string()))??);
             }
-            // Relationships: k rounds of k writers on disjoint learner and hub groups.
+            // Relationships: k rounds of k writers on disjoint learner and hub groups; writer `i`
+            // keeps learner group `i` in every round.
             for round in rounds {
                 let mut tasks = tokio::task::JoinSet::new();
-                for work in round {
-                    let (graph, stats) = (graph.clone(), Arc::clone(&stats));
+                for (i, work) in round.into_iter().enumerate() {
+                    let (graph, stats) = (
+                        writer_graphs.get(i).unwrap_or(&graph).clone(),
+                        Arc::clone(&stats),
+                    );
                     tasks.spawn(async move {
                         let mut refused = Vec::new();
                         for (kind, rows) in work {
@@ -458,15 +473,6 @@ fn chunks(rows: Rows, size: usize) -> Vec<Rows> {
     out
 }
 
-/// Deals `rows` out to `writers` lists of statements of at most `size` rows each.
-fn split_even(rows: Rows, writers: usize, size: usize) -> Vec<Vec<Rows>> {
-    let per_writer = rows.len().div_ceil(writers).max(1);
-    chunks(rows, per_writer)
-        .into_iter()
-        .map(|part| chunks(part, size))
-        .collect()
-}
-
 fn explain_connect(config: &BoltConfig, f: Failure) -> String {
     match f {
         Failure::Fatal(m) if m.contains("uthentication") || m.contains("Security") => format!(
@@ -498,6 +504,18 @@ impl GraphSink for BoltSink {
         let graph = runtime
             .block_on(Self::connect_for(&self.config))
             .map_err(|m| self.error(m))?;
+        if self.config.writers > 1 {
+            let one = BoltConfig {
+                writers: 0,
+                ..self.config.clone()
+            };
+            for _ in 0..self.config.writers {
+                let g = runtime
+                    .block_on(Self::connect_for(&one))
+                    .map_err(|m| self.error(m))?;
+                self.writer_graphs.push(g);
+            }
+        }
         // Schema first: the unique constraints make every MERGE an index lookup.
         for statement in schema_statements() {
             runtime
@@ -583,6 +601,7 @@ impl GraphSink for BoltSink {
             *n -= self.refused_learners;
         }
         self.graph = None;
+        self.writer_graphs.clear();
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_timeout(Duration::from_secs(5));
         }
