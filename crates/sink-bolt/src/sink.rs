@@ -505,6 +505,7 @@ impl GraphSink for BoltSink {
             .block_on(Self::connect_for(&self.config))
             .map_err(|m| self.error(m))?;
         if self.config.writers > 1 {
+            // A pool of `writers + 1` connections: one, for one writer.
             let one = BoltConfig {
                 writers: 0,
                 ..self.config.clone()
