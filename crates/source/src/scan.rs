@@ -125,6 +125,12 @@ impl Scanner {
                         if chunk[at] == b'\n' {
                             self.line += 1;
                             sink.bytes(self.field, &chunk[i..=at]);
+                        } else if chunk.get(at + 1) == Some(&b'"') {
+                            // A doubled quote (JSON is full of them): the text up to it and one
+                            // literal quote in one piece, still inside the quotes.
+                            sink.bytes(self.field, &chunk[i..=at]);
+                            i = at + 2;
+                            continue;
                         } else {
                             sink.bytes(self.field, &chunk[i..at]);
                             self.state = State::QuoteInQuoted;
@@ -159,13 +165,15 @@ impl Scanner {
                 }
                 State::StartField => {
                     let b = chunk[i];
-                    i += 1;
                     if b == b'"' {
+                        i += 1;
                         self.state = State::InQuoted;
                     } else if b == d || b == b'\n' || b == b'\r' {
+                        i += 1;
                         go_on = self.after_field(b, base + i as u64, sink);
                     } else {
-                        sink.bytes(self.field, &[b]);
+                        // Not consumed: the field's search starts at this byte, so that an
+                        // unquoted field reaches the sink in one piece rather than two.
                         self.state = State::InField;
                     }
                 }
@@ -179,7 +187,8 @@ impl Scanner {
                     } else if b == d || b == b'\n' || b == b'\r' {
                         go_on = self.after_field(b, base + i as u64, sink);
                     } else {
-                        sink.bytes(self.field, &[b]);
+                        // Bytes after a closing quote join the field, up to the next delimiter.
+                        i -= 1;
                         self.state = State::InField;
                     }
                 }
