@@ -7,9 +7,9 @@
 # (scripts/arcadedb.sh) and loads a fresh database with one writer (the straightforward baseline),
 # then another with the parallel writers, and prints the ratio of the two; both databases are laid
 # out with BENCH_BUCKETS buckets per type chosen by server thread (default 4; 0 keeps ArcadeDB's
-# default layout). The target "polars"
-# runs the Polars peer of issue 8 (benches/polars_peer.py, Polars from PyPI in a cached venv) on
-# the same file, then the load to import files, and prints the ratio of the two. The target
+# default layout). The target "polars" runs the Polars peer of issue 8 (benches/polars_peer.py,
+# Polars from PyPI in a cached venv) on the same file, then the load to import files, and prints
+# the ratio of the two. The target
 # "resume" loads the embedded database once uninterrupted, then again from empty with a SIGKILL
 # halfway (BENCH_KILL_AT, a share of the clean run's time) followed by `--resume`, and prints the
 # time of each part. Checkpoints cost: LEARNGRAPH_PIPELINE__CHECKPOINT_INTERVAL_S=1e9 turns them
