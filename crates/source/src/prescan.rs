@@ -395,14 +395,15 @@ fn prescan_in_blocks<C: Collector>(
     };
     let mut first_header: Option<(PathBuf, Vec<String>)> = None;
     let mut done_bytes = 0;
+    // Each field once, whatever the caller asked: a column's route has one bit per field.
+    let mut fields = collect.to_vec();
+    fields.sort_unstable();
+    fields.dedup();
     for (file_no, path) in paths.iter().enumerate() {
         let (reader, layout, file) = open_export(path, config, &mut first_header)?;
         let key_col = layout
             .column(crate::Field::LearnerId)
             .ok_or_else(|| missing_key_column(path, &layout))?;
-        let mut fields = collect.to_vec();
-        fields.sort_unstable();
-        fields.dedup();
         let collected: Vec<(Field, usize)> = fields
             .iter()
             .filter_map(|&f| layout.column(f).map(|c| (f, c)))

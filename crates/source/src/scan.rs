@@ -179,16 +179,17 @@ impl Scanner {
                 }
                 State::QuoteInQuoted => {
                     let b = chunk[i];
-                    i += 1;
                     if b == b'"' {
                         // A doubled quote: one literal quote, still inside the quotes.
+                        i += 1;
                         sink.bytes(self.field, b"\"");
                         self.state = State::InQuoted;
                     } else if b == d || b == b'\n' || b == b'\r' {
+                        i += 1;
                         go_on = self.after_field(b, base + i as u64, sink);
                     } else {
-                        // Bytes after a closing quote join the field, up to the next delimiter.
-                        i -= 1;
+                        // Not consumed: bytes after a closing quote join the field, up to the
+                        // next delimiter.
                         self.state = State::InField;
                     }
                 }

@@ -138,28 +138,24 @@ impl Gazetteer {
     /// Finds each country's rows in the embedded text.
     pub fn load() -> Gazetteer {
         let text = GAZETTEER;
-        let mut ranges: HashMap<String, Range<usize>> = HashMap::new();
-        // The rows are sorted by country, so a country's range is extended until the code
-        // changes, and each code is allocated once rather than once per row.
-        let mut current: Option<(&str, Range<usize>)> = None;
+        // The rows are sorted by country: each country is one run of rows, and its code is
+        // allocated once rather than once per row.
+        let mut runs: Vec<(&str, Range<usize>)> = Vec::new();
         let mut pos = 0;
         for line in text.split_inclusive('\n') {
             let end = pos + line.len();
             if !line.starts_with('#') {
                 if let Some(cc) = country_field(line) {
-                    match &mut current {
+                    match runs.last_mut() {
                         Some((code, range)) if *code == cc => range.end = end,
-                        _ => {
-                            if let Some((code, range)) = current.replace((cc, pos..end)) {
-                                ranges.entry(code.to_string()).or_insert(range);
-                            }
-                        }
+                        _ => runs.push((cc, pos..end)),
                     }
                 }
             }
             pos = end;
         }
-        if let Some((code, range)) = current {
+        let mut ranges: HashMap<String, Range<usize>> = HashMap::new();
+        for (code, range) in runs {
             ranges.entry(code.to_string()).or_insert(range);
         }
         let indexes = ranges
