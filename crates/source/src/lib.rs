@@ -13,6 +13,7 @@
 //! - [`config`]: the column mapping and the sentinels, as a serde section.
 
 pub mod batch;
+mod blocks;
 pub mod config;
 pub mod error;
 pub mod field;
