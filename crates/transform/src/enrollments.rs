@@ -5,7 +5,7 @@
 //! learner's own (status vocabulary, dates, score range).
 //!
 //! The export's cells are compact JSON without escapes, and a reader for that shape alone
-//! ([`plain`]) takes half the instructions `serde_json` does; every other cell goes to
+//! (`plain`) takes half the instructions `serde_json` does; every other cell goes to
 //! `serde_json`.
 
 use std::borrow::Cow;
