@@ -4,9 +4,8 @@
 //! array; entries without a cohort are skipped and counted; values are normalised like the
 //! learner's own (status vocabulary, dates, score range).
 //!
-//! The export's cells are compact JSON without escapes, and a reader for that shape alone
-//! (`plain`) takes half the instructions `serde_json` does; every other cell goes to
-//! `serde_json`.
+//! The export's cells are compact JSON without escapes, which `plain_json` reads in half
+//! the instructions `serde_json` takes; every other cell goes to `serde_json`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -15,6 +14,7 @@ use learngraph_model::{Date, Enrollment, EnrollmentStatus};
 
 use crate::intern::Interner;
 use crate::memo::Memo;
+use crate::plain_json::Parser;
 use learngraph_source::Field;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -99,202 +99,57 @@ impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
     }
 }
 
-/// The common shape of the cell read without `serde_json`, several times faster: an array of flat
-/// objects (or one object) whose strings have no escapes and whose numbers are plain decimals of
-/// at most 15 digits. Anything else (escapes, exponents, nested values, a key twice, bad JSON) is
-/// left to `serde_json`, so that both readers give the same entries, and the same errors, for
-/// every cell: a test runs both on the cases of this file and on generated cells.
-mod plain {
-    use std::borrow::Cow;
-
-    use super::{RawEnrollment, Scalar};
-
-    /// The entries of `cell`, or `None` when it is not of the common shape.
-    pub(super) fn parse(cell: &str) -> Option<Vec<RawEnrollment<'_>>> {
-        let mut p = Parser { s: cell, i: 0 };
-        p.ws();
-        let mut items = Vec::new();
-        if p.peek() == Some(b'{') {
-            items.push(p.object()?);
-        } else {
-            p.expect(b'[')?;
-            p.ws();
-            if p.peek() == Some(b']') {
-                p.i += 1;
-            } else {
-                loop {
-                    p.ws();
-                    items.push(p.object()?);
-                    p.ws();
-                    match p.next()? {
-                        b',' => continue,
-                        b']' => break,
-                        _ => return None,
-                    }
-                }
-            }
-        }
-        p.ws();
-        (p.i == cell.len()).then_some(items)
+/// The entries of a cell of the export's plain shape (see `plain_json`), or `None`.
+fn with_plain_reader(cell: &str) -> Option<Vec<RawEnrollment<'_>>> {
+    let mut p = Parser::new(cell);
+    let mut items = Vec::new();
+    if p.peek() == Some(b'{') {
+        items.push(plain_object(&mut p)?);
+    } else {
+        p.array(|p| {
+            items.push(plain_object(p)?);
+            Some(())
+        })?;
     }
+    p.at_end().then_some(items)
+}
 
-    /// The bytes that end a string without escapes: its closing quote, or what only an escaped
-    /// string has (a backslash) or no string may have (a control character). One look-up per byte
-    /// instead of three compares.
-    const ENDS_PLAIN_STRING: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut b = 0;
-        while b < 0x20 {
-            t[b] = true;
-            b += 1;
+/// A flat object; `None` also for a key given twice, which `serde_json` refuses.
+fn plain_object<'a>(p: &mut Parser<'a>) -> Option<RawEnrollment<'a>> {
+    let mut e = RawEnrollment::default();
+    let mut seen = 0u8;
+    p.object(|p, key| {
+        let value = plain_value(p)?;
+        let mut ignored = None;
+        let (bit, slot) = match key {
+            "program" => (1, &mut e.program),
+            "cohort" => (2, &mut e.cohort),
+            "status" => (4, &mut e.status),
+            "enrolled_at" => (8, &mut e.enrolled_at),
+            "completed_at" => (16, &mut e.completed_at),
+            "score" => (32, &mut e.score),
+            _ => (0, &mut ignored),
+        };
+        if seen & bit != 0 {
+            return None;
         }
-        t[b'"' as usize] = true;
-        t[b'\\' as usize] = true;
-        t
-    };
+        seen |= bit;
+        *slot = value;
+        Some(())
+    })?;
+    Some(e)
+}
 
-    struct Parser<'a> {
-        s: &'a str,
-        i: usize,
-    }
-
-    impl<'a> Parser<'a> {
-        fn peek(&self) -> Option<u8> {
-            self.s.as_bytes().get(self.i).copied()
-        }
-
-        fn next(&mut self) -> Option<u8> {
-            let b = self.peek()?;
-            self.i += 1;
-            Some(b)
-        }
-
-        fn expect(&mut self, b: u8) -> Option<()> {
-            (self.next()? == b).then_some(())
-        }
-
-        /// JSON's whitespace.
-        fn ws(&mut self) {
-            while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-                self.i += 1;
-            }
-        }
-
-        /// A string without escapes or control characters, borrowed from the cell.
-        // Not inlined: inside `object` the byte loop carried a register for each of the caller's
-        // positions and took three times the instructions per byte.
-        #[inline(never)]
-        fn string(&mut self) -> Option<&'a str> {
-            self.expect(b'"')?;
-            let start = self.i;
-            let rest = &self.s.as_bytes()[start..];
-            let n = rest.iter().position(|&b| ENDS_PLAIN_STRING[usize::from(b)])?;
-            if rest[n] != b'"' {
-                return None;
-            }
-            self.i = start + n + 1;
-            Some(&self.s[start..start + n])
-        }
-
-        /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?` with at most 15 digits. Such a number is its digits
-        /// (below 2^53) divided by a power of ten (at most 10^15), both exact as `f64`, so the one
-        /// rounded division is the correctly rounded value, which `serde_json` also gives.
-        fn number(&mut self) -> Option<f64> {
-            let negative = self.peek() == Some(b'-');
-            self.i += usize::from(negative);
-            let mut mantissa: u64 = 0;
-            let mut digits = |p: &mut Self| {
-                let from = p.i;
-                while let Some(d @ b'0'..=b'9') = p.peek() {
-                    // Wrapping: a number of more than 15 digits is refused below, whatever its
-                    // digits wrapped to.
-                    mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
-                    p.i += 1;
-                }
-                p.i - from
-            };
-            let int_start = self.i;
-            let int = digits(self);
-            if int == 0 || (int > 1 && self.s.as_bytes()[int_start] == b'0') {
-                return None;
-            }
-            let mut frac = 0;
-            if self.peek() == Some(b'.') {
-                self.i += 1;
-                frac = digits(self);
-                if frac == 0 {
-                    return None;
-                }
-            }
-            if int + frac > 15 || matches!(self.peek(), Some(b'e' | b'E')) {
-                return None;
-            }
-            const POW10: [f64; 16] = [
-                1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
-                1e15,
-            ];
-            let x = mantissa as f64 / POW10[frac];
-            Some(if negative { -x } else { x })
-        }
-
-        /// A value as an enrollment field holds it: `None` for JSON's `null`.
-        fn value(&mut self) -> Option<Option<Scalar<'a>>> {
-            let literal = |p: &mut Self, word: &str, v: Option<Scalar<'a>>| {
-                p.s[p.i..].starts_with(word).then(|| {
-                    p.i += word.len();
-                    v
-                })
-            };
-            match self.peek()? {
-                b'"' => Some(Some(Scalar::Text(Cow::Borrowed(self.string()?)))),
-                b'-' | b'0'..=b'9' => Some(Some(Scalar::Number(self.number()?))),
-                b'n' => literal(self, "null", None),
-                b't' => literal(self, "true", Some(Scalar::Other)),
-                b'f' => literal(self, "false", Some(Scalar::Other)),
-                _ => None,
-            }
-        }
-
-        /// A flat object; `None` also for a key given twice, which `serde_json` refuses.
-        fn object(&mut self) -> Option<RawEnrollment<'a>> {
-            self.expect(b'{')?;
-            let mut e = RawEnrollment::default();
-            let mut seen = 0u8;
-            self.ws();
-            if self.peek() == Some(b'}') {
-                self.i += 1;
-                return Some(e);
-            }
-            loop {
-                self.ws();
-                let key = self.string()?;
-                self.ws();
-                self.expect(b':')?;
-                self.ws();
-                let value = self.value()?;
-                let mut ignored = None;
-                let (bit, slot) = match key {
-                    "program" => (1, &mut e.program),
-                    "cohort" => (2, &mut e.cohort),
-                    "status" => (4, &mut e.status),
-                    "enrolled_at" => (8, &mut e.enrolled_at),
-                    "completed_at" => (16, &mut e.completed_at),
-                    "score" => (32, &mut e.score),
-                    _ => (0, &mut ignored),
-                };
-                if seen & bit != 0 {
-                    return None;
-                }
-                seen |= bit;
-                *slot = value;
-                self.ws();
-                match self.next()? {
-                    b',' => continue,
-                    b'}' => return Some(e),
-                    _ => return None,
-                }
-            }
-        }
+/// A value as an enrollment field holds it: `None` for JSON's `null`.
+#[inline(always)]
+fn plain_value<'a>(p: &mut Parser<'a>) -> Option<Option<Scalar<'a>>> {
+    match p.peek()? {
+        b'"' => Some(Some(Scalar::Text(Cow::Borrowed(p.string()?)))),
+        b'-' | b'0'..=b'9' => Some(Some(Scalar::Number(p.number()?))),
+        b'n' => p.literal("null").map(|()| None),
+        b't' => p.literal("true").map(|()| Some(Scalar::Other)),
+        b'f' => p.literal("false").map(|()| Some(Scalar::Other)),
+        _ => None,
     }
 }
 
@@ -351,7 +206,7 @@ pub fn parse_enrollments(
     statuses: &mut StatusCache,
 ) -> Result<Vec<ParsedEnrollment>, NullReason> {
     let cell = cell.trim();
-    let items = match plain::parse(cell) {
+    let items = match with_plain_reader(cell) {
         Some(items) => items,
         None => with_serde(cell)?,
     };
@@ -466,7 +321,7 @@ mod tests {
     /// cell, the plain reader does not answer. The cell is trimmed, as `parse_enrollments` does.
     fn readers_agree(cell: &str) {
         let cell = cell.trim();
-        if let Some(plain) = plain::parse(cell) {
+        if let Some(plain) = with_plain_reader(cell) {
             let serde = with_serde(cell).unwrap_or_else(|_| panic!("serde refuses {cell:?}"));
             assert_eq!(describe(&plain), describe(&serde), "{cell:?}");
         }
@@ -514,8 +369,10 @@ mod tests {
             readers_agree(cell);
         }
         // The common shapes are read without serde_json.
-        for cell in [cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cells[6]] {
-            assert!(plain::parse(cell).is_some(), "{cell}");
+        for cell in [
+            cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cells[6],
+        ] {
+            assert!(with_plain_reader(cell).is_some(), "{cell}");
         }
     }
 
@@ -529,10 +386,14 @@ mod tests {
             x % n
         };
         for _ in 0..20_000 {
-            let int = (0..1 + next(8)).map(|_| next(10).to_string()).collect::<String>();
+            let int = (0..1 + next(8))
+                .map(|_| next(10).to_string())
+                .collect::<String>();
             let int = int.trim_start_matches('0');
             let int = if int.is_empty() { "0" } else { int };
-            let frac = (0..next(9)).map(|_| next(10).to_string()).collect::<String>();
+            let frac = (0..next(9))
+                .map(|_| next(10).to_string())
+                .collect::<String>();
             let sign = if next(3) == 0 { "-" } else { "" };
             let number = if frac.is_empty() {
                 format!("{sign}{int}")
@@ -542,7 +403,7 @@ mod tests {
             let cell = format!(r#"[{{"cohort":"A","score":{number}}}]"#);
             readers_agree(&cell);
             if int.len() + frac.len() <= 15 {
-                assert!(plain::parse(&cell).is_some(), "{cell}");
+                assert!(with_plain_reader(&cell).is_some(), "{cell}");
             }
         }
     }
@@ -571,12 +432,15 @@ mod tests {
                     for cell in edits {
                         let cell = String::from_utf8(cell).unwrap();
                         readers_agree(&cell);
-                        answered += usize::from(plain::parse(&cell).is_some());
+                        answered += usize::from(with_plain_reader(&cell).is_some());
                     }
                 }
             }
         }
-        assert!(answered > 1000, "the plain reader answered only {answered} cells");
+        assert!(
+            answered > 1000,
+            "the plain reader answered only {answered} cells"
+        );
     }
 
     #[test]

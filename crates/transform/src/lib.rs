@@ -10,6 +10,7 @@
 //! - [`vocab`]: gender, education, employment and enrollment status to small vocabularies.
 //! - [`skills`]: comma, semicolon or JSON-array skill lists to normalised names.
 //! - [`enrollments`]: the enrollments JSON to cohorts, programmes and `ENROLLED_IN`.
+//! - `plain_json`: the export's compact JSON read without `serde_json`, for the two above.
 //! - [`privacy`]: keep, salted hash or drop for personal data.
 //! - [`geo`]: country and city resolution.
 //! - [`intern`]: one shared key per distinct repeated string.
@@ -26,6 +27,7 @@ pub mod geo;
 pub mod intern;
 pub mod learner;
 pub mod memo;
+mod plain_json;
 pub mod privacy;
 pub mod skills;
 pub mod stats;

@@ -7,6 +7,7 @@ use learngraph_model::Key;
 use learngraph_source::{Field, Sentinels};
 
 use crate::memo::Memo;
+use crate::plain_json::Parser;
 use crate::stats::{FieldStats, Repair};
 use crate::text::collapse_whitespace;
 
@@ -37,6 +38,19 @@ impl SkillCache {
     }
 }
 
+/// The strings of a JSON array of plain strings (see `plain_json`), read without `serde_json`;
+/// `None` for any other cell. Whole or nothing: a cell that leaves the shape half way contributes
+/// none of its strings, and goes to `serde_json` as a whole.
+fn with_plain_reader(cell: &str) -> Option<Vec<&str>> {
+    let mut p = Parser::new(cell);
+    let mut items = Vec::new();
+    p.array(|p| {
+        items.push(p.string()?);
+        Some(())
+    })?;
+    p.at_end().then_some(items)
+}
+
 /// Splits and normalises a skills cell (already cleaned text). Returns unique skills sorted by name.
 pub fn parse_skills(
     cell: &str,
@@ -53,7 +67,11 @@ pub fn parse_skills(
         }
     };
     let trimmed = cell.trim();
-    if trimmed.starts_with('[') {
+    if !trimmed.starts_with('[') {
+        trimmed.split([',', ';', '|']).for_each(&mut push);
+    } else if let Some(items) = with_plain_reader(trimmed) {
+        items.into_iter().for_each(&mut push);
+    } else {
         match serde_json::from_str::<Vec<serde_json::Value>>(trimmed) {
             Ok(items) => {
                 for item in &items {
@@ -67,8 +85,6 @@ pub fn parse_skills(
                 trimmed.split([',', ';', '|']).for_each(&mut push);
             }
         }
-    } else {
-        trimmed.split([',', ';', '|']).for_each(&mut push);
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
@@ -85,6 +101,44 @@ mod tests {
             .into_iter()
             .map(|t| t.name.to_string())
             .collect()
+    }
+
+    /// Where the plain reader answers, `serde_json` reads the same strings.
+    fn readers_agree(cell: &str) {
+        if let Some(plain) = with_plain_reader(cell) {
+            let serde: Vec<serde_json::Value> =
+                serde_json::from_str(cell).unwrap_or_else(|_| panic!("serde refuses {cell:?}"));
+            let serde: Vec<&str> = serde.iter().map(|v| v.as_str().unwrap()).collect();
+            assert_eq!(plain, serde, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn the_plain_reader_agrees_with_serde_json() {
+        let base = r#"["Python", "Data Analysis","C++" ,"Énergie"]"#;
+        for cell in [base, "[]", " [ ] ", r#"["a"]"#] {
+            readers_agree(cell);
+            assert!(with_plain_reader(cell).is_some(), "{cell}");
+        }
+        // Every one-byte edit of a well-formed cell.
+        let bytes = base.as_bytes();
+        for at in 0..=bytes.len() {
+            for &b in b"[]{},:\" n\\\t" {
+                let mut edits = vec![[&bytes[..at], &[b], &bytes[at..]].concat()];
+                if at < bytes.len() {
+                    edits.push([&bytes[..at], &bytes[at + 1..]].concat());
+                    edits.push([&bytes[..at], &[b], &bytes[at + 1..]].concat());
+                }
+                for cell in edits {
+                    if let Ok(cell) = String::from_utf8(cell) {
+                        readers_agree(cell.trim());
+                    }
+                }
+            }
+        }
+        for cell in [r#"["a" "b"]"#, r#"["a",]"#, r#"["a\u0041"]"#, r#"["a", 1]"#] {
+            assert!(with_plain_reader(cell).is_none(), "{cell}");
+        }
     }
 
     #[test]
