@@ -9,7 +9,7 @@
 //! [`RecordSink`]: the bytes of each field (possibly in pieces), the end of each field, and the end
 //! of each record with its line and byte range. Speed comes from never looking at bytes one by one
 //! where it need not: inside quoted text (bios, JSON) it jumps from quote to quote, and inside
-//! unquoted fields from delimiter to delimiter, with the bit masks of [`crate::blocks`].
+//! unquoted fields from delimiter to delimiter, with the bit masks of `blocks.rs`.
 
 use crate::blocks::{Blocks, Stop};
 

@@ -141,7 +141,6 @@ fn plain_object<'a>(p: &mut Parser<'a>) -> Option<RawEnrollment<'a>> {
 }
 
 /// A value as an enrollment field holds it: `None` for JSON's `null`.
-#[inline(always)]
 fn plain_value<'a>(p: &mut Parser<'a>) -> Option<Option<Scalar<'a>>> {
     match p.peek()? {
         b'"' => Some(Some(Scalar::Text(Cow::Borrowed(p.string()?)))),
