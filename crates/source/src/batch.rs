@@ -107,6 +107,9 @@ pub struct RowMeta {
     pub line: u64,
     /// Record number over the whole run, from 0.
     pub record: u64,
+    /// Whether a decoded field of the row holds a NUL byte: one search per row, so that cleaning
+    /// searches the cells of the rest (nearly all) for none.
+    pub has_nul: bool,
 }
 
 /// Rows of one file, in order, owned.
@@ -505,9 +508,11 @@ impl RecordSink for BatchSink<'_> {
             },
         };
         if keep {
+            let has_nul = memchr::memchr(0, &self.batch.data[self.row_data_start..]).is_some();
             self.batch.rows.push(RowMeta {
                 line: r.line,
                 record,
+                has_nul,
             });
         } else {
             self.batch.data.truncate(self.row_data_start);

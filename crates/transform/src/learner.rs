@@ -21,7 +21,7 @@ use crate::memo::Memo;
 use crate::privacy::Privacy;
 use crate::skills::{parse_skills, SkillCache};
 use crate::stats::{FieldStats, NullReason, Repair};
-use crate::text::{clean, collapse_whitespace};
+use crate::text::{clean, clean_nul_free, collapse_whitespace};
 use crate::vocab;
 
 /// The learners of one batch, the dimension nodes they reference, and the batch's counters.
@@ -250,7 +250,11 @@ impl Transformer {
         stats: &mut FieldStats,
     ) -> Option<Cow<'r, str>> {
         let raw = self.cell(row, layout, field, stats)?;
-        let text = clean(raw, field, stats);
+        let text = if row.meta.has_nul {
+            clean(raw, field, stats)
+        } else {
+            clean_nul_free(raw, field, stats)
+        };
         if text.is_none() {
             stats.null(field, NullReason::Empty);
         }
@@ -704,6 +708,26 @@ mod tests {
 
     fn keep() -> Privacy {
         Privacy::with_salt(PrivacyMode::Keep, PrivacyMode::Keep, b"")
+    }
+
+    /// The reader marks the rows that hold a NUL byte, and only their cells are searched for one:
+    /// each NUL is removed and counted, whichever row and field it is in.
+    #[test]
+    fn nul_bytes_are_removed_from_the_rows_that_hold_them() {
+        let empty = ",".repeat(14);
+        let rows = [
+            format!("L1,Ami\0na,{empty}"),
+            format!("L2,Amina,{empty}"),
+            format!("L3,Amina,\0a@b.org{empty}"),
+            format!("L4,Am\0ina\0,{empty}"),
+        ];
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let (learners, _, stats) = transform(&rows, keep());
+        let names: Vec<_> = learners.iter().map(|l| l.full_name.as_deref()).collect();
+        assert_eq!(names, [Some("Amina"); 4]);
+        assert_eq!(learners[2].email.as_deref(), Some("a@b.org"));
+        assert_eq!(stats.repairs(Field::FullName, Repair::NulRemoved), 2);
+        assert_eq!(stats.repairs(Field::Email, Repair::NulRemoved), 1);
     }
 
     #[test]

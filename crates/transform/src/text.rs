@@ -11,8 +11,27 @@ use crate::stats::{FieldStats, Repair};
 /// Cleans one cell: removes NUL bytes, replaces invalid UTF-8 with U+FFFD and trims. Line breaks
 /// inside are kept. Borrows from the row when nothing needed repair. `None` when nothing is left.
 pub fn clean<'r>(raw: &'r [u8], field: Field, stats: &mut FieldStats) -> Option<Cow<'r, str>> {
+    clean_known(raw, field, stats, memchr::memchr(0, raw).is_some())
+}
+
+/// [`clean`] for a cell whose row is known to hold no NUL byte (the reader searched the row once).
+pub fn clean_nul_free<'r>(
+    raw: &'r [u8],
+    field: Field,
+    stats: &mut FieldStats,
+) -> Option<Cow<'r, str>> {
+    debug_assert!(!raw.contains(&0), "a NUL byte in a row said to have none");
+    clean_known(raw, field, stats, false)
+}
+
+fn clean_known<'r>(
+    raw: &'r [u8],
+    field: Field,
+    stats: &mut FieldStats,
+    has_nul: bool,
+) -> Option<Cow<'r, str>> {
     let trimmed = raw.trim_ascii();
-    let text: Cow<'r, str> = if memchr::memchr(0, trimmed).is_some() {
+    let text: Cow<'r, str> = if has_nul {
         stats.repair(field, Repair::NulRemoved);
         let bytes: Vec<u8> = trimmed.iter().copied().filter(|&b| b != 0).collect();
         Cow::Owned(into_string(bytes, field, stats))
@@ -141,9 +160,21 @@ mod tests {
                 *want,
                 "{raw:?}"
             );
+            // A row the reader found free of NUL bytes skips the search, with the same outcome.
+            let mut nul_free = FieldStats::default();
+            if !raw.contains(&0) {
+                assert_eq!(
+                    clean_nul_free(raw, Field::Bio, &mut nul_free).as_deref(),
+                    *want,
+                    "{raw:?}"
+                );
+            }
             for r in Repair::ALL {
                 let expected = u64::from(Some(*r) == *repair);
                 assert_eq!(stats.repairs(Field::Bio, *r), expected, "{raw:?} {r:?}");
+                if !raw.contains(&0) {
+                    assert_eq!(nul_free.repairs(Field::Bio, *r), expected, "{raw:?} {r:?}");
+                }
             }
         }
     }
