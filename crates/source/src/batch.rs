@@ -147,11 +147,20 @@ impl RowBatch {
         } else {
             self.ends[i * w - 1] as usize
         };
+        let ends = &self.ends[i * w..(i + 1) * w];
+        let meta = self.rows[i];
+        let end = ends.last().map_or(start, |&e| e as usize);
+        // One UTF-8 check per row rather than one per cell: a cell of a checked row is then a
+        // slice of its text, which costs a look at the two ends.
+        let text = (!meta.has_nul)
+            .then(|| simdutf8::basic::from_utf8(&self.data[start..end]).ok())
+            .flatten();
         Row {
             data: &self.data,
             start,
-            ends: &self.ends[i * w..(i + 1) * w],
-            meta: self.rows[i],
+            ends,
+            text,
+            meta,
         }
     }
 }
@@ -162,6 +171,8 @@ pub struct Row<'a> {
     data: &'a [u8],
     start: usize,
     ends: &'a [u32],
+    /// The row's decoded bytes, when they are UTF-8 and hold no NUL byte (nearly every row).
+    text: Option<&'a str>,
     /// Where the row came from.
     pub meta: RowMeta,
 }
@@ -175,6 +186,18 @@ impl<'a> Row<'a> {
             self.ends[col - 1] as usize
         };
         &self.data[start..self.ends[col] as usize]
+    }
+
+    /// Column `col` as text, when the row is UTF-8 without NUL bytes and the column's ends fall
+    /// between characters; `None` sends the caller to [`Row::get`] and its own repairs.
+    pub fn get_text(&self, col: usize) -> Option<&'a str> {
+        let start = if col == 0 {
+            self.start
+        } else {
+            self.ends[col - 1] as usize
+        };
+        self.text?
+            .get(start - self.start..self.ends[col] as usize - self.start)
     }
 }
 

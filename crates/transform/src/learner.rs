@@ -21,7 +21,7 @@ use crate::memo::Memo;
 use crate::privacy::Privacy;
 use crate::skills::{parse_skills, SkillCache};
 use crate::stats::{FieldStats, NullReason, Repair};
-use crate::text::{clean, clean_nul_free, collapse_whitespace};
+use crate::text::{clean, clean_text, collapse_whitespace};
 use crate::vocab;
 
 /// The learners of one batch, the dimension nodes they reference, and the batch's counters.
@@ -250,10 +250,9 @@ impl Transformer {
         stats: &mut FieldStats,
     ) -> Option<Cow<'r, str>> {
         let raw = self.cell(row, layout, field, stats)?;
-        let text = if row.meta.has_nul {
-            clean(raw, field, stats)
-        } else {
-            clean_nul_free(raw, field, stats)
+        let text = match layout.column(field).and_then(|col| row.get_text(col)) {
+            Some(s) => clean_text(s).map(Cow::Borrowed),
+            None => clean(raw, field, stats),
         };
         if text.is_none() {
             stats.null(field, NullReason::Empty);
@@ -683,14 +682,15 @@ mod tests {
     const HEADER: &str = "learner_id,full_name,email,gender,date_of_birth,country_of_residence,city_of_residence,country_of_origin,education_level,field_of_study,employment_status,skills_list,bio,enrollments,signup_date,last_active_at,assessment_score";
 
     fn transform(rows: &[&str], privacy: Privacy) -> (Vec<Learner>, Dimensions, FieldStats) {
+        transform_bytes(rows.join("\n").as_bytes(), privacy)
+    }
+
+    /// `transform` of rows given as bytes, which need not be UTF-8.
+    fn transform_bytes(body: &[u8], privacy: Privacy) -> (Vec<Learner>, Dimensions, FieldStats) {
         let dir = std::env::temp_dir().join(format!("lg-transform-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let body = rows.join("\n");
-        let path = dir.join(format!(
-            "t{}.csv",
-            xxhash_rust::xxh3::xxh3_64(body.as_bytes())
-        ));
-        std::fs::write(&path, format!("{HEADER}\n{body}\n")).unwrap();
+        let path = dir.join(format!("t{}.csv", xxhash_rust::xxh3::xxh3_64(body)));
+        std::fs::write(&path, [HEADER.as_bytes(), b"\n", body, b"\n"].concat()).unwrap();
         let config = SourceConfig::default();
         let index = prescan(std::slice::from_ref(&path), &config, 1, &|_| {}).unwrap();
         let mut reader = BatchReader::new(&config, &index);
@@ -710,8 +710,9 @@ mod tests {
         Privacy::with_salt(PrivacyMode::Keep, PrivacyMode::Keep, b"")
     }
 
-    /// The reader marks the rows that hold a NUL byte, and only their cells are searched for one:
-    /// each NUL is removed and counted, whichever row and field it is in.
+    /// Rows are checked whole (UTF-8, no NUL byte) and the cells of the others are repaired one by
+    /// one: each NUL byte and each invalid sequence is mended and counted, whichever row and field
+    /// it is in, and a character is never cut where a cell ends.
     #[test]
     fn nul_bytes_are_removed_from_the_rows_that_hold_them() {
         let empty = ",".repeat(14);
@@ -728,6 +729,16 @@ mod tests {
         assert_eq!(learners[2].email.as_deref(), Some("a@b.org"));
         assert_eq!(stats.repairs(Field::FullName, Repair::NulRemoved), 2);
         assert_eq!(stats.repairs(Field::Email, Repair::NulRemoved), 1);
+
+        // The row's bytes are UTF-8 as a whole, but the name ends with the first byte of `é`
+        // and the email starts with its second: each cell is repaired on its own.
+        let empty = ",".repeat(14);
+        let row = [b"L1,Amina\xC3,\xA9a@b.org".as_slice(), empty.as_bytes()].concat();
+        let (learners, _, stats) = transform_bytes(&row, keep());
+        assert_eq!(learners[0].full_name.as_deref(), Some("Amina\u{FFFD}"));
+        assert_eq!(learners[0].email.as_deref(), Some("\u{FFFD}a@b.org"));
+        assert_eq!(stats.repairs(Field::FullName, Repair::InvalidUtf8), 1);
+        assert_eq!(stats.repairs(Field::Email, Repair::InvalidUtf8), 1);
     }
 
     #[test]

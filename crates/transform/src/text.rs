@@ -11,27 +11,8 @@ use crate::stats::{FieldStats, Repair};
 /// Cleans one cell: removes NUL bytes, replaces invalid UTF-8 with U+FFFD and trims. Line breaks
 /// inside are kept. Borrows from the row when nothing needed repair. `None` when nothing is left.
 pub fn clean<'r>(raw: &'r [u8], field: Field, stats: &mut FieldStats) -> Option<Cow<'r, str>> {
-    clean_known(raw, field, stats, memchr::memchr(0, raw).is_some())
-}
-
-/// [`clean`] for a cell whose row is known to hold no NUL byte (the reader searched the row once).
-pub fn clean_nul_free<'r>(
-    raw: &'r [u8],
-    field: Field,
-    stats: &mut FieldStats,
-) -> Option<Cow<'r, str>> {
-    debug_assert!(!raw.contains(&0), "a NUL byte in a row said to have none");
-    clean_known(raw, field, stats, false)
-}
-
-fn clean_known<'r>(
-    raw: &'r [u8],
-    field: Field,
-    stats: &mut FieldStats,
-    has_nul: bool,
-) -> Option<Cow<'r, str>> {
     let trimmed = raw.trim_ascii();
-    let text: Cow<'r, str> = if has_nul {
+    let text: Cow<'r, str> = if memchr::memchr(0, trimmed).is_some() {
         stats.repair(field, Repair::NulRemoved);
         let bytes: Vec<u8> = trimmed.iter().copied().filter(|&b| b != 0).collect();
         Cow::Owned(into_string(bytes, field, stats))
@@ -44,15 +25,20 @@ fn clean_known<'r>(
         }
     };
     match text {
-        Cow::Borrowed(s) => {
-            let s = if needs_unicode_trim(s) { s.trim() } else { s };
-            (!s.is_empty()).then_some(Cow::Borrowed(s))
-        }
+        Cow::Borrowed(s) => clean_text(s).map(Cow::Borrowed),
         Cow::Owned(s) => {
             let t = s.trim();
             (!t.is_empty()).then(|| Cow::Owned(t.to_owned()))
         }
     }
+}
+
+/// [`clean`] for a cell already known to be UTF-8 without NUL bytes (its row was checked whole):
+/// only the trim is left.
+pub fn clean_text(s: &str) -> Option<&str> {
+    let s = s.trim_ascii();
+    let s = if needs_unicode_trim(s) { s.trim() } else { s };
+    (!s.is_empty()).then_some(s)
 }
 
 /// Whether `s`, already trimmed of ASCII whitespace, may still start or end with whitespace:
@@ -160,21 +146,16 @@ mod tests {
                 *want,
                 "{raw:?}"
             );
-            // A row the reader found free of NUL bytes skips the search, with the same outcome.
-            let mut nul_free = FieldStats::default();
-            if !raw.contains(&0) {
-                assert_eq!(
-                    clean_nul_free(raw, Field::Bio, &mut nul_free).as_deref(),
-                    *want,
-                    "{raw:?}"
-                );
+            // A cell of a row checked whole (UTF-8, no NUL byte) is only trimmed, to the same text.
+            if let Ok(s) = std::str::from_utf8(raw) {
+                if !s.contains('\0') {
+                    assert_eq!(clean_text(s), *want, "{raw:?}");
+                    assert_eq!(*repair, None, "{raw:?}");
+                }
             }
             for r in Repair::ALL {
                 let expected = u64::from(Some(*r) == *repair);
                 assert_eq!(stats.repairs(Field::Bio, *r), expected, "{raw:?} {r:?}");
-                if !raw.contains(&0) {
-                    assert_eq!(nul_free.repairs(Field::Bio, *r), expected, "{raw:?} {r:?}");
-                }
             }
         }
     }
