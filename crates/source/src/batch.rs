@@ -107,8 +107,9 @@ pub struct RowMeta {
     pub line: u64,
     /// Record number over the whole run, from 0.
     pub record: u64,
-    /// Whether a decoded field of the row holds a NUL byte: one search per row, so that cleaning
-    /// searches the cells of the rest (nearly all) for none.
+    /// Whether a decoded field of the row holds a NUL byte: one search per row. The cells of
+    /// such a row are cleaned one by one; the rest (nearly all) are checked whole, see
+    /// [`Row::get_text`].
     pub has_nul: bool,
 }
 

@@ -714,7 +714,7 @@ mod tests {
     /// one: each NUL byte and each invalid sequence is mended and counted, whichever row and field
     /// it is in, and a character is never cut where a cell ends.
     #[test]
-    fn nul_bytes_are_removed_from_the_rows_that_hold_them() {
+    fn nul_bytes_and_cut_characters_are_repaired_cell_by_cell() {
         let empty = ",".repeat(14);
         let rows = [
             format!("L1,Ami\0na,{empty}"),
@@ -732,7 +732,6 @@ mod tests {
 
         // The row's bytes are UTF-8 as a whole, but the name ends with the first byte of `é`
         // and the email starts with its second: each cell is repaired on its own.
-        let empty = ",".repeat(14);
         let row = [b"L1,Amina\xC3,\xA9a@b.org".as_slice(), empty.as_bytes()].concat();
         let (learners, _, stats) = transform_bytes(&row, keep());
         assert_eq!(learners[0].full_name.as_deref(), Some("Amina\u{FFFD}"));
