@@ -248,6 +248,9 @@ impl<'p, C: Collector> PartSink<'p, C> {
 }
 
 impl<C: Collector> RecordSink for PartSink<'_, C> {
+    // Inlined into the scanner's loop: most pieces go to no column the first pass keeps, and a
+    // call cost more than the look-up that says so.
+    #[inline(always)]
     fn bytes(&mut self, field: usize, bytes: &[u8]) {
         // Columns past the header's width belong to a record that is rejected anyway.
         let Some(&route) = self.plan.route.get(field) else {
