@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-// Four look-ups per row of the first pass: a fast hash (the values are the export's, not an
+// Three look-ups per row of the first pass: a fast hash (the values are the export's, not an
 // attacker's) instead of SipHash.
 use foldhash::HashMap;
 
@@ -29,12 +29,29 @@ pub const GEO_FIELDS: [Field; 3] = [
 ];
 
 /// Distinct geography values of an export, with their counts.
+///
+/// Values are counted as the export spells them, bytes and all: a row costs three look-ups and
+/// no cleaning, and each distinct spelling is cleaned once, in [`GeoCheck::evaluate`].
 pub struct GeoCheck {
     sentinels: Sentinels,
-    /// Repairs made while cleaning (not reported here; the load counts them).
-    scratch: FieldStats,
+    /// Country of residence: its rows, and their cities.
+    residence: HashMap<Box<[u8]>, Residence>,
+    origin: HashMap<Box<[u8]>, u64>,
+}
+
+/// The rows of one spelling of a country of residence.
+#[derive(Default)]
+struct Residence {
+    rows: u64,
+    /// City of residence, as spelt.
+    cities: HashMap<Box<[u8]>, u64>,
+}
+
+/// The counts of [`GeoCheck`] by cleaned value, nulls left out.
+#[derive(Default)]
+struct Cleaned {
     countries: [HashMap<String, u64>; 2],
-    /// City text of residence, by country text of residence.
+    /// City by country of residence.
     cities: HashMap<String, HashMap<String, u64>>,
 }
 
@@ -56,21 +73,50 @@ impl GeoCheck {
     pub fn new(sentinels: Sentinels) -> GeoCheck {
         GeoCheck {
             sentinels,
-            scratch: FieldStats::default(),
-            countries: Default::default(),
-            cities: HashMap::default(),
+            residence: HashMap::default(),
+            origin: HashMap::default(),
         }
+    }
+
+    /// The counts by value as the transform will see it: cleaned, nulls left out.
+    fn cleaned(&self) -> Cleaned {
+        // Repairs made while cleaning are not reported here; the load counts them.
+        let mut scratch = FieldStats::default();
+        let mut tidy = |raw: &[u8]| -> Option<String> {
+            if self.sentinels.is_null(raw) {
+                return None;
+            }
+            clean(raw, Field::CountryOfResidence, &mut scratch).map(Cow::into_owned)
+        };
+        let mut out = Cleaned::default();
+        for (raw, residence) in &self.residence {
+            let Some(country) = tidy(raw) else { continue };
+            *out.countries[0].entry(country.clone()).or_default() += residence.rows;
+            let cities = out.cities.entry(country).or_default();
+            for (raw, &n) in &residence.cities {
+                if let Some(city) = tidy(raw) {
+                    *cities.entry(city).or_default() += n;
+                }
+            }
+        }
+        for (raw, &n) in &self.origin {
+            if let Some(country) = tidy(raw) {
+                *out.countries[1].entry(country).or_default() += n;
+            }
+        }
+        out
     }
 
     /// Resolves every distinct value once and sums up each column.
     pub fn evaluate(&self, geo: &GeoResolver) -> BTreeMap<&'static str, ColumnCheck> {
+        let counts = self.cleaned();
         let mut out = BTreeMap::new();
         for (i, field) in [Field::CountryOfResidence, Field::CountryOfOrigin]
             .into_iter()
             .enumerate()
         {
             let mut c = ColumnCheck::default();
-            for (value, &n) in &self.countries[i] {
+            for (value, &n) in &counts.countries[i] {
                 c.values += n;
                 match geo.country(value) {
                     Ok(_) => c.resolved += n,
@@ -87,7 +133,7 @@ impl GeoCheck {
         // shown in its most frequent spelling.
         let mut missing: HashMap<String, (BTreeMap<String, u64>, &'static str)> =
             HashMap::default();
-        let pairs = self
+        let pairs = counts
             .cities
             .iter()
             .flat_map(|(country, cities)| cities.iter().map(move |(city, n)| (country, city, n)));
@@ -133,62 +179,45 @@ impl GeoCheck {
 }
 
 impl Collector for GeoCheck {
-    /// Counts one row's values (as handed over by the prescan). Values are cleaned as the
-    /// transform cleans them; a value already seen costs a look-up, not an allocation.
+    /// Counts one row's values (as handed over by the prescan). A spelling already seen costs a
+    /// look-up, not an allocation.
     fn add(&mut self, row: &Collected<'_>) {
-        let (sentinels, scratch) = (&self.sentinels, &mut self.scratch);
-        let mut get = |f: Field| row.get(f).and_then(|raw| cleaned(sentinels, raw, scratch));
-        let residence = get(Field::CountryOfResidence);
-        let origin = get(Field::CountryOfOrigin);
-        let city = get(Field::CityOfResidence);
-        for (i, value) in [&residence, &origin].into_iter().enumerate() {
-            if let Some(v) = value {
-                bump(&mut self.countries[i], v);
+        if let Some(country) = row.get(Field::CountryOfResidence) {
+            let residence = match self.residence.get_mut(country) {
+                Some(r) => r,
+                None => self.residence.entry(country.into()).or_default(),
+            };
+            residence.rows += 1;
+            if let Some(city) = row.get(Field::CityOfResidence) {
+                bump(&mut residence.cities, city);
             }
         }
-        if let (Some(country), Some(city)) = (residence, city) {
-            let by_city = match self.cities.get_mut(&*country) {
-                Some(m) => m,
-                None => self.cities.entry(country.into_owned()).or_default(),
-            };
-            bump(by_city, &city);
+        if let Some(origin) = row.get(Field::CountryOfOrigin) {
+            bump(&mut self.origin, origin);
         }
     }
 
     fn merge(&mut self, later: GeoCheck) {
-        for (mine, theirs) in self.countries.iter_mut().zip(later.countries) {
-            add_counts(mine, theirs);
+        for (country, theirs) in later.residence {
+            let mine = self.residence.entry(country).or_default();
+            mine.rows += theirs.rows;
+            add_counts(&mut mine.cities, theirs.cities);
         }
-        for (country, cities) in later.cities {
-            add_counts(self.cities.entry(country).or_default(), cities);
-        }
+        add_counts(&mut self.origin, later.origin);
     }
 }
 
-fn add_counts(into: &mut HashMap<String, u64>, from: HashMap<String, u64>) {
+fn add_counts(into: &mut HashMap<Box<[u8]>, u64>, from: HashMap<Box<[u8]>, u64>) {
     for (value, n) in from {
         *into.entry(value).or_default() += n;
     }
 }
 
-/// The cleaned text of a cell, as the transform will see it (borrowed unless repaired), or
-/// `None` for a null.
-fn cleaned<'r>(
-    sentinels: &Sentinels,
-    raw: &'r [u8],
-    scratch: &mut FieldStats,
-) -> Option<Cow<'r, str>> {
-    if sentinels.is_null(raw) {
-        return None;
-    }
-    clean(raw, Field::CountryOfResidence, scratch)
-}
-
-fn bump(counts: &mut HashMap<String, u64>, value: &str) {
+fn bump(counts: &mut HashMap<Box<[u8]>, u64>, value: &[u8]) {
     match counts.get_mut(value) {
         Some(n) => *n += 1,
         None => {
-            counts.insert(value.to_string(), 1);
+            counts.insert(value.into(), 1);
         }
     }
 }
@@ -214,12 +243,14 @@ mod tests {
         let path = dir.path().join("x.csv");
         let header = learngraph_source::Field::ALL.map(|f| f.name()).join(",");
         // Columns 6, 7 and 8 are residence, city and origin; the last row is structurally broken.
+        // Egypt and Maadi come in three and two spellings, which count as one value each.
         let rows = [
             "L1,,,,,Egypt,Cairo,EG,,,,,,,,,",
             "L2,,,,,egypt ,Maadi,-99,,,,,,,,,",
             "L3,,,,,Congo,Kinshasa,Nigeria,,,,,,,,,",
             "L4,,,,,Atlantis,,,,,,,,,,,",
-            "L5,,,,,Nowhere",
+            "L5,,,,, EGYPT,Maadi  ,,,,,,,,,,",
+            "L6,,,,,Nowhere",
         ];
         std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
         let mut settings = crate::Settings::default();
@@ -236,7 +267,7 @@ mod tests {
         .unwrap();
         let r = check.evaluate(&GeoResolver::new());
         let res = &r["country_of_residence"];
-        assert_eq!((res.values, res.resolved), (4, 2));
+        assert_eq!((res.values, res.resolved), (5, 3));
         assert_eq!(
             res.unresolved,
             vec![
@@ -249,10 +280,10 @@ mod tests {
             "the sentinel and the empty cell are nulls"
         );
         let city = &r["city_of_residence"];
-        assert_eq!((city.values, city.resolved), (3, 1));
+        assert_eq!((city.values, city.resolved), (4, 1));
         assert!(city
             .unresolved
-            .contains(&("Maadi (EG)".into(), 1, "unmatched")));
+            .contains(&("Maadi (EG)".into(), 2, "unmatched")));
         assert!(city
             .unresolved
             .contains(&("Kinshasa".into(), 1, "no_country")));
