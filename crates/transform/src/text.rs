@@ -73,24 +73,56 @@ pub fn collapse_whitespace(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Whether `s` is already trimmed with single spaces only: one pass over the bytes.
+/// Whether `s` is already trimmed with single spaces only, as [`collapse_whitespace`] would
+/// leave it.
+///
+/// Every name, programme and status of every row passes here, nearly all of them plain ASCII:
+/// eight bytes are checked at a time, and text with a control or non-ASCII byte, which may hold
+/// other whitespace, goes to [`is_collapsed_careful`].
 fn is_collapsed(s: &str) -> bool {
-    let b = s.as_bytes();
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const SPACES: u64 = 0x2020_2020_2020_2020;
+    let mut words = s.as_bytes().chunks_exact(8);
     let mut prev_space = true; // a leading space fails too
-    for &c in b {
-        if c >= 0x80 {
-            // Non-ASCII text may hold Unicode spaces: take the careful path.
-            return !s.chars().any(|c| c.is_whitespace() && c != ' ')
-                && !s.contains("  ")
-                && s.trim() == s;
+    for word in &mut words {
+        // Eight bytes by construction: the fallback is never taken (and compiled away).
+        let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        // A byte below 0x20 keeps its high bit clear when 0x60 is added; without a high bit in
+        // any byte, no addition carries into the next byte.
+        if (x | !x.wrapping_add(0x6060_6060_6060_6060)) & HIGH != 0 {
+            return is_collapsed_careful(s);
+        }
+        // The high bit of each byte that is a space.
+        let spaces = !(x ^ SPACES).wrapping_add(0x7F7F_7F7F_7F7F_7F7F) & HIGH;
+        if spaces & (spaces >> 8) != 0 || (prev_space && spaces & 0x80 != 0) {
+            return false;
+        }
+        prev_space = spaces >> 63 != 0;
+    }
+    for &c in words.remainder() {
+        if !(0x20..0x80).contains(&c) {
+            return is_collapsed_careful(s);
         }
         let space = c == b' ';
-        if (space && prev_space) || (c.is_ascii_whitespace() && !space) {
+        if space && prev_space {
             return false;
         }
         prev_space = space;
     }
-    !prev_space || b.is_empty()
+    !prev_space || s.is_empty()
+}
+
+/// [`is_collapsed`] for text with control or non-ASCII characters, character by character.
+fn is_collapsed_careful(s: &str) -> bool {
+    let mut prev_space = true;
+    for c in s.chars() {
+        let space = c == ' ';
+        if (space && prev_space) || (c.is_whitespace() && !space) {
+            return false;
+        }
+        prev_space = space;
+    }
+    !prev_space || s.is_empty()
 }
 
 /// A lowercase key for vocabulary look-ups: dots, apostrophes and quotes removed; hyphens,
@@ -173,9 +205,43 @@ mod tests {
             (" x", "x"),
             ("x ", "x"),
             ("", ""),
+            ("a\u{0B}b", "a b"),
+            ("a\u{01}b", "a\u{01}b"),
+            ("eight ch  nine", "eight ch nine"),
+            ("seven c  nine", "seven c nine"),
+            ("12345678 ", "12345678"),
+            ("1234567 ", "1234567"),
+            ("1234567 8 ", "1234567 8"),
         ] {
             assert_eq!(collapse_whitespace(input), want, "{input:?}");
             assert_eq!(is_collapsed(input), input == want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn collapsed_by_words_as_by_characters() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n) as usize
+        };
+        // Spaces, letters, and the bytes that send a word to the careful path, at every offset.
+        let alphabet = [
+            " ", " ", "a", "b", "\t", "\n", "\u{0B}", "\u{01}", "é", "\u{A0}",
+        ];
+        for _ in 0..50_000 {
+            // Half the strings plain ASCII, which the word-wise path decides alone.
+            let letters = if next(2) == 0 {
+                4
+            } else {
+                alphabet.len() as u64
+            };
+            let s: String = (0..next(40)).map(|_| alphabet[next(letters)]).collect();
+            let collapsed = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(is_collapsed(&s), s == collapsed, "{s:?}");
+            assert_eq!(is_collapsed_careful(&s), s == collapsed, "{s:?}");
         }
     }
 
