@@ -9,6 +9,7 @@
 //! articles (`El-Giza`, `Al Jizah` → `Giza`); then as a typo within a small edit distance of
 //! exactly one place. Among places with one name, the most populous wins.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -127,11 +128,17 @@ pub(super) fn country_field(line: &str) -> Option<&str> {
     Some(&line[start..end])
 }
 
-fn strip(key: &str, words: &[&str]) -> String {
-    key.split(' ')
-        .filter(|w| !words.contains(w))
-        .collect::<Vec<_>>()
-        .join(" ")
+/// `key` without `words`; borrowed when it holds none of them, as nearly every name does.
+fn strip<'k>(key: &'k str, words: &[&str]) -> Cow<'k, str> {
+    if !key.split(' ').any(|w| words.contains(&w)) {
+        return Cow::Borrowed(key);
+    }
+    Cow::Owned(
+        key.split(' ')
+            .filter(|w| !words.contains(w))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 impl Gazetteer {
@@ -179,6 +186,15 @@ impl Gazetteer {
         let Some(range) = self.ranges.get(code) else {
             return c;
         };
+        // This country's curated aliases: (GeoNames id, name).
+        let aliases: Vec<(&str, &str)> = ALIASES
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| match l.split('\t').collect::<Vec<_>>()[..] {
+                [cc, name, id] if cc == code => Some((id, name)),
+                _ => None,
+            })
+            .collect();
         for line in self.text[range.clone()].lines() {
             let f: Vec<&str> = line.split('\t').collect();
             if f.len() < 8 {
@@ -193,12 +209,10 @@ impl Gazetteer {
                 longitude: f[5].parse().unwrap_or(0.0),
                 population: f[6].parse().unwrap_or(0),
             });
-            let aliases = ALIASES
-                .lines()
-                .filter(|l| !l.starts_with('#'))
-                .map(|l| l.split('\t').collect::<Vec<_>>())
-                .filter(|a| a.len() == 3 && a[0] == code && a[2] == f[0])
-                .map(|a| a[1]);
+            let aliases = aliases
+                .iter()
+                .filter(|(id, _)| *id == f[0])
+                .map(|(_, name)| *name);
             for name in std::iter::once(f[1]).chain(f[7].split('|')).chain(aliases) {
                 let key = fold(name);
                 if key.is_empty() {
@@ -208,11 +222,14 @@ impl Gazetteer {
                 let bare = strip(&key, ARTICLES);
                 let plain = strip(&key, PLACE_WORDS);
                 let plain_bare = strip(&plain, ARTICLES);
-                for k in [key, bare, plain, plain_bare] {
+                for k in [&*key, &*bare, &*plain, &*plain_bare] {
                     if k.is_empty() {
                         continue;
                     }
-                    let ids = c.by_key.entry(k).or_default();
+                    let ids = match c.by_key.get_mut(k) {
+                        Some(ids) => ids,
+                        None => c.by_key.entry(k.to_owned()).or_default(),
+                    };
                     if !ids.contains(&i) {
                         ids.push(i);
                     }
@@ -238,10 +255,11 @@ impl Gazetteer {
         } else {
             let without_words = strip(&key, PLACE_WORDS);
             let without_both = strip(&without_words, ARTICLES);
-            [without_words, without_both]
-                .iter()
-                .filter(|k| !k.is_empty() && **k != key)
-                .find_map(|k| c.by_key.get(k))
+            let variant = [&*without_words, &*without_both]
+                .into_iter()
+                .filter(|k| !k.is_empty() && *k != key)
+                .find_map(|k| c.by_key.get(k));
+            variant
                 .map(|ids| (pick(ids), CityMethod::Variant))
                 .or_else(|| c.typo(&key).map(|i| (i, CityMethod::Fuzzy)))
         }?;

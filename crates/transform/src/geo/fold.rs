@@ -11,6 +11,49 @@ use unicode_normalization::UnicodeNormalization;
 /// The look-up key of `s`: decomposed, marks removed, lowercase, punctuation to spaces
 /// (apostrophes and dots removed), the word `the` dropped, words sorted.
 pub fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        fold_ascii(s)
+    } else {
+        fold_unicode(s)
+    }
+}
+
+/// [`fold`] of ASCII text, which decomposition leaves as it is and which holds no marks: a
+/// run folds every name of each country it meets (tens of thousands, most of them ASCII), and
+/// the decomposing iterator costs some hundred instructions a character.
+fn fold_ascii(s: &str) -> String {
+    // The words, lowercase, each followed by one space.
+    let mut spaced = String::with_capacity(s.len() + 1);
+    let mut in_word = false;
+    for b in s.bytes() {
+        match b {
+            b'\'' | b'`' | b'.' => {}
+            b if b.is_ascii_alphanumeric() => {
+                spaced.push(char::from(b.to_ascii_lowercase()));
+                in_word = true;
+            }
+            _ if in_word => {
+                spaced.push(' ');
+                in_word = false;
+            }
+            _ => {}
+        }
+    }
+    if in_word {
+        spaced.push(' ');
+    }
+    let mut words: Vec<&str> = spaced.split_terminator(' ').collect();
+    let before = words.len();
+    words.retain(|w| *w != "the");
+    if words.len() == before && words.is_sorted() {
+        spaced.pop();
+        return spaced;
+    }
+    words.sort_unstable();
+    words.join(" ")
+}
+
+fn fold_unicode(s: &str) -> String {
     let mut words: Vec<String> = Vec::new();
     let mut word = String::new();
     for c in s.nfkd() {
@@ -141,12 +184,43 @@ mod tests {
         ] {
             assert_eq!(fold(a), fold(b), "{a:?} vs {b:?}");
         }
+        for (text, key) in [
+            ("", ""),
+            ("...", ""),
+            ("The", ""),
+            ("  Giza ", "giza"),
+            ("the Gambia", "gambia"),
+            ("Ivoire, Cote d'", "cote d ivoire"),
+            ("Republic of Korea", "korea of republic"),
+            ("6th of October", "6th october of"),
+            ("a  -  b", "a b"),
+        ] {
+            assert_eq!(fold(text), key, "{text:?}");
+        }
         for (a, b) in [
             ("Niger", "Nigeria"),
             ("Guinea", "Guinea-Bissau"),
             ("Sudan", "South Sudan"),
         ] {
             assert_ne!(fold(a), fold(b), "{a:?} vs {b:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_folds_as_unicode_does() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        let pieces = [
+            "the", "The", "a", "B", "7", " ", "  ", ",", "-", ".", "'", "`", "\t", "cairo", "al",
+        ];
+        for _ in 0..20_000 {
+            let s: String = (0..next(8)).map(|_| pieces[next(pieces.len())]).collect();
+            assert_eq!(fold_ascii(&s), fold_unicode(&s), "{s:?}");
         }
     }
 
