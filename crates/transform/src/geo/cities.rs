@@ -1,8 +1,9 @@
 //! City resolution within a resolved country, from an embedded GeoNames gazetteer.
 //!
-//! The gazetteer (`data/cities.tsv.gz`, places with 1,000 inhabitants or more, sorted by country)
-//! is decompressed when the crate is built and read in place; each country's name index is built
-//! the first time that country is asked for, so a run pays only for the countries it meets.
+//! The gazetteer (`data/cities.tsv.gz`, places with 1,000 inhabitants or more, sorted by country
+//! code) is decompressed when the crate is built and read in place; each country's rows are found
+//! by binary search and its name index is built the first time that country is asked for, so a
+//! run pays only for the countries it meets.
 //!
 //! A name is looked up, in order: as given (name or any alternate name, folded like country
 //! names); without place-type words (`City`, `State`, `Governorate`, `CBD`, …); without Arabic
@@ -112,12 +113,14 @@ impl CountryCities {
     }
 }
 
-/// The gazetteer: the text, each country's slice of it, and lazily built indexes.
+/// The gazetteer: the text and each country's lazily built index.
 #[derive(Debug)]
 pub struct Gazetteer {
     text: &'static str,
-    ranges: HashMap<String, Range<usize>>,
-    indexes: HashMap<String, OnceLock<CountryCities>>,
+    /// The rows, after the header comment.
+    body: Range<usize>,
+    /// By alpha-2 code (`AA` to `ZZ`, 26 × 26): `None` for a code without places.
+    indexes: Vec<OnceLock<Option<CountryCities>>>,
 }
 
 /// The third tab-separated field of a gazetteer row: its country code.
@@ -126,6 +129,34 @@ pub(super) fn country_field(line: &str) -> Option<&str> {
     let start = tabs.nth(1)? + 1;
     let end = tabs.next().unwrap_or(line.len());
     Some(&line[start..end])
+}
+
+/// The slot of an alpha-2 code among `AA` to `ZZ`.
+fn slot(code: &str) -> Option<usize> {
+    match code.as_bytes() {
+        &[a @ b'A'..=b'Z', b @ b'A'..=b'Z'] => {
+            Some(usize::from(a - b'A') * 26 + usize::from(b - b'A'))
+        }
+        _ => None,
+    }
+}
+
+/// The first row of `text[rows]` (whole rows) whose country code is not `before` the sought one:
+/// a binary search, as the rows are sorted by country code.
+fn partition(text: &str, rows: Range<usize>, before: impl Fn(&str) -> bool) -> usize {
+    let (mut lo, mut hi) = (rows.start, rows.end);
+    // Every row before `lo` is before; no row from `hi` on is. Both are row starts.
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let start = memchr::memrchr(b'\n', &text.as_bytes()[lo..mid]).map_or(lo, |i| lo + i + 1);
+        let end = memchr::memchr(b'\n', &text.as_bytes()[start..hi]).map_or(hi, |i| start + i + 1);
+        if before(country_field(&text[start..end]).unwrap_or_default()) {
+            lo = end;
+        } else {
+            hi = start;
+        }
+    }
+    lo
 }
 
 /// `key` without `words`; borrowed when it holds none of them, as nearly every name does.
@@ -142,50 +173,40 @@ fn strip<'k>(key: &'k str, words: &[&str]) -> Cow<'k, str> {
 }
 
 impl Gazetteer {
-    /// Finds each country's rows in the embedded text.
+    /// The embedded gazetteer; nothing is read until a country is asked for.
     pub fn load() -> Gazetteer {
         let text = GAZETTEER;
-        // The rows are sorted by country: each country is one run of rows, and its code is
-        // allocated once rather than once per row.
-        let mut runs: Vec<(&str, Range<usize>)> = Vec::new();
-        let mut pos = 0;
-        for line in text.split_inclusive('\n') {
-            let end = pos + line.len();
-            if !line.starts_with('#') {
-                if let Some(cc) = country_field(line) {
-                    match runs.last_mut() {
-                        Some((code, range)) if *code == cc => range.end = end,
-                        _ => runs.push((cc, pos..end)),
-                    }
-                }
-            }
-            pos = end;
+        let mut start = 0;
+        while text[start..].starts_with('#') {
+            start = text[start..]
+                .find('\n')
+                .map_or(text.len(), |i| start + i + 1);
         }
-        let mut ranges: HashMap<String, Range<usize>> = HashMap::new();
-        for (code, range) in runs {
-            ranges.entry(code.to_string()).or_insert(range);
-        }
-        let indexes = ranges
-            .keys()
-            .map(|k| (k.clone(), OnceLock::new()))
-            .collect();
         Gazetteer {
             text,
-            ranges,
-            indexes,
+            body: start..text.len(),
+            indexes: (0..26 * 26).map(|_| OnceLock::new()).collect(),
         }
+    }
+
+    /// The byte range of the rows of `code`, found by binary search.
+    pub(super) fn rows(&self, code: &str) -> Range<usize> {
+        let start = partition(self.text, self.body.clone(), |cc| cc < code);
+        start..partition(self.text, start..self.body.end, |cc| cc <= code)
     }
 
     fn country(&self, code: &str) -> Option<&CountryCities> {
-        let cell = self.indexes.get(code)?;
-        Some(cell.get_or_init(|| self.build(code)))
+        let cell = self.indexes.get(slot(code)?)?;
+        cell.get_or_init(|| self.build(code)).as_ref()
     }
 
-    fn build(&self, code: &str) -> CountryCities {
+    /// The index of `code`'s places, or `None` when the gazetteer has none.
+    fn build(&self, code: &str) -> Option<CountryCities> {
+        let range = self.rows(code);
+        if range.is_empty() {
+            return None;
+        }
         let mut c = CountryCities::default();
-        let Some(range) = self.ranges.get(code) else {
-            return c;
-        };
         // This country's curated aliases: (GeoNames id, name).
         let aliases: Vec<(&str, &str)> = ALIASES
             .lines()
@@ -195,7 +216,7 @@ impl Gazetteer {
                 _ => None,
             })
             .collect();
-        for line in self.text[range.clone()].lines() {
+        for line in self.text[range].lines() {
             let f: Vec<&str> = line.split('\t').collect();
             if f.len() < 8 {
                 continue;
@@ -242,7 +263,7 @@ impl Gazetteer {
                 .filter(|k| k.chars().count() >= 4)
                 .map(|k| (k.clone(), ())),
         );
-        c
+        Some(c)
     }
 
     /// The place for `text` in the country `code`, and how it was found.

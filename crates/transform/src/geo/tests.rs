@@ -566,17 +566,32 @@ fn slugs() {
 }
 
 #[test]
-fn each_country_is_one_run_of_gazetteer_rows() {
-    // `Gazetteer::load` keeps one range per country: it holds only if the rows are grouped.
-    let mut runs: Vec<&str> = Vec::new();
-    for line in cities::GAZETTEER.lines().filter(|l| !l.starts_with('#')) {
-        let code = cities::country_field(line).expect("every row has a country field");
-        assert_eq!(code.len(), 2, "{line:?}");
-        if runs.last() != Some(&code) {
-            runs.push(code);
+fn each_countrys_rows_are_found_by_binary_search() {
+    // `Gazetteer::rows` searches the rows by country code: it holds only if they are sorted.
+    let mut runs: Vec<(&str, std::ops::Range<usize>)> = Vec::new();
+    let mut pos = 0;
+    for line in cities::GAZETTEER.split_inclusive('\n') {
+        let end = pos + line.len();
+        if !line.starts_with('#') {
+            let code = cities::country_field(line).expect("every row has a country field");
+            assert_eq!(code.len(), 2, "{line:?}");
+            match runs.last_mut() {
+                Some((last, range)) if *last == code => range.end = end,
+                _ => runs.push((code, pos..end)),
+            }
         }
+        pos = end;
     }
-    let distinct: std::collections::HashSet<&str> = runs.iter().copied().collect();
-    assert!(distinct.len() > 200, "{} countries", distinct.len());
-    assert_eq!(runs.len(), distinct.len(), "a country's rows are split");
+    assert!(runs.len() > 200, "{} countries", runs.len());
+    assert!(
+        runs.windows(2).all(|w| w[0].0 < w[1].0),
+        "rows not sorted by country code"
+    );
+    let gazetteer = cities::Gazetteer::load();
+    for (code, range) in &runs {
+        assert_eq!(gazetteer.rows(code), *range, "{code}");
+    }
+    for absent in ["AA", "ZZ", "XX", "eg", "E", ""] {
+        assert!(gazetteer.rows(absent).is_empty(), "{absent}");
+    }
 }
