@@ -11,7 +11,8 @@
 //! exactly one place. Among places with one name, the most populous wins.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+// Built from the embedded tables and looked up with cleaned export values: a fast hash, not SipHash.
+use foldhash::HashMap;
 use std::ops::Range;
 use std::sync::{Mutex, OnceLock, PoisonError};
 

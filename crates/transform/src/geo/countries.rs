@@ -8,7 +8,8 @@
 //! Two different countries for one key at the same level make the key ambiguous: it resolves to
 //! nothing, with that reason. This is how "never a wrong code" is kept.
 
-use std::collections::HashMap;
+// Built from the embedded tables and looked up with cleaned export values: a fast hash, not SipHash.
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use learngraph_model::Country;
@@ -147,7 +148,7 @@ impl CountryIndex {
     /// Builds the index from the embedded tables.
     pub fn load() -> CountryIndex {
         let mut countries = Vec::new();
-        let (mut alpha2, mut alpha3) = (HashMap::new(), HashMap::new());
+        let (mut alpha2, mut alpha3) = (HashMap::default(), HashMap::default());
         for line in COUNTRIES
             .lines()
             .filter(|l| !l.starts_with('#') && !l.is_empty())
@@ -177,7 +178,7 @@ impl CountryIndex {
             countries,
             alpha2,
             alpha3,
-            names: HashMap::new(),
+            names: HashMap::default(),
             fuzzy: ByLength::default(),
         };
         for line in ALIASES
