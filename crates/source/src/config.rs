@@ -54,6 +54,9 @@ impl ColumnMapping {
 pub struct Sentinels {
     lowered: Vec<Vec<u8>>,
     longest: usize,
+    /// Whether some sentinel starts with this byte (lowercase): every text cell of every row is
+    /// checked, and nearly all of them start with a byte no sentinel does.
+    starts: [bool; 256],
 }
 
 impl Sentinels {
@@ -64,18 +67,31 @@ impl Sentinels {
             .map(|v| v.trim().to_ascii_lowercase().into_bytes())
             .collect();
         let longest = lowered.iter().map(Vec::len).max().unwrap_or(0);
-        Sentinels { lowered, longest }
+        let mut starts = [false; 256];
+        for s in &lowered {
+            if let Some(&b) = s.first() {
+                starts[usize::from(b)] = true;
+            }
+        }
+        Sentinels {
+            lowered,
+            longest,
+            starts,
+        }
     }
 
     /// Whether `value`, trimmed, is empty or one of the sentinels.
     pub fn is_null(&self, value: &[u8]) -> bool {
         let v = value.trim_ascii();
-        v.is_empty()
-            || v.len() <= self.longest
-                && self
-                    .lowered
-                    .iter()
-                    .any(|s| s.len() == v.len() && s.eq_ignore_ascii_case(v))
+        let Some(&first) = v.first() else {
+            return true;
+        };
+        v.len() <= self.longest
+            && self.starts[usize::from(first.to_ascii_lowercase())]
+            && self
+                .lowered
+                .iter()
+                .any(|s| s.len() == v.len() && s.eq_ignore_ascii_case(v))
     }
 }
 
@@ -91,8 +107,19 @@ mod tests {
         ] {
             assert!(s.is_null(null.as_bytes()), "{null:?}");
         }
-        for value in ["-9", "-990", "nan", "Nairobi", "0", "Non"] {
+        for value in [
+            "-9", "-990", "nan", "Nairobi", "0", "Non", "Male", "X", "Nul", "-",
+        ] {
             assert!(!s.is_null(value.as_bytes()), "{value:?}");
+        }
+        let custom = Sentinels::new(&[" UNKNOWN ".into(), "?".into()]);
+        for (value, null) in [
+            ("unknown", true),
+            ("Unknown", true),
+            (" ? ", true),
+            ("Uganda", false),
+        ] {
+            assert_eq!(custom.is_null(value.as_bytes()), null, "{value:?}");
         }
     }
 
