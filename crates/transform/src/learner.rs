@@ -136,16 +136,72 @@ impl Unresolved {
 /// Collects the dimension nodes of one batch, each once.
 #[derive(Default)]
 struct Candidates {
-    seen: [HashSet<String>; 5],
+    /// Keys seen, by kind, by address: each worker's caches and interner hand out one key per
+    /// value, so a look-up hashes an address instead of text (a value that reached a batch under
+    /// two keys is offered twice, and the registry admits it once). The keys are held, so no
+    /// address is reused within the batch.
+    seen: [HashSet<ByAddress>; 4],
+    programs: HashSet<String>,
     dims: Dimensions,
 }
 
+/// The dimension kinds whose nodes are named by a [`Key`].
+#[derive(Clone, Copy)]
+enum Kind {
+    Country,
+    City,
+    Skill,
+    Cohort,
+}
+
+/// A key hashed and compared by the address of its text.
+struct ByAddress {
+    address: usize,
+    _key: Key,
+}
+
+impl ByAddress {
+    fn address(key: &Key) -> usize {
+        Arc::as_ptr(key).cast::<u8>() as usize
+    }
+}
+
+impl std::borrow::Borrow<usize> for ByAddress {
+    fn borrow(&self) -> &usize {
+        &self.address
+    }
+}
+
+impl std::hash::Hash for ByAddress {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.address.hash(state);
+    }
+}
+
+impl PartialEq for ByAddress {
+    fn eq(&self, other: &Self) -> bool {
+        self.address == other.address
+    }
+}
+
+impl Eq for ByAddress {}
+
 impl Candidates {
     /// True the first time `key` of `kind` is seen in this batch.
-    fn first(&mut self, kind: u8, key: &str) -> bool {
-        let seen = &mut self.seen[usize::from(kind)];
-        // Look up by borrowed key first, so that repeats allocate nothing.
-        !seen.contains(key) && seen.insert(key.to_string())
+    fn first(&mut self, kind: Kind, key: &Key) -> bool {
+        let seen = &mut self.seen[kind as usize];
+        let address = ByAddress::address(key);
+        !seen.contains(&address)
+            && seen.insert(ByAddress {
+                address,
+                _key: key.clone(),
+            })
+    }
+
+    /// True the first time the programme `name` is seen in this batch.
+    fn first_program(&mut self, name: &str) -> bool {
+        // Look up by borrowed name first, so that repeats allocate nothing.
+        !self.programs.contains(name) && self.programs.insert(name.to_string())
     }
 }
 
@@ -323,7 +379,7 @@ impl Transformer {
         match self.country(&text) {
             Ok((code, country, method)) => {
                 stats.resolved(field, method);
-                if candidates.first(0, &code) {
+                if candidates.first(Kind::Country, &code) {
                     candidates.dims.countries.push(Country::clone(&country));
                 }
                 Some(code)
@@ -428,7 +484,7 @@ impl Transformer {
                     if method == Method::Unmatched {
                         unresolved.add(F::CityOfResidence, &city, 1);
                     }
-                    if candidates.first(1, &id) {
+                    if candidates.first(Kind::City, &id) {
                         candidates.dims.cities.push(City::clone(&c));
                     }
                     Some(id)
@@ -468,7 +524,7 @@ impl Transformer {
         let mut skills = Vec::new();
         if let Some(cell) = self.text(&row, layout, F::SkillsList, stats) {
             for token in parse_skills(&cell, &self.sentinels, stats, &mut self.skills) {
-                if candidates.first(2, &token.name) {
+                if candidates.first(Kind::Skill, &token.name) {
                     candidates.dims.skills.push(Skill {
                         name: token.name.to_string(),
                         display_name: token.display.to_string(),
@@ -486,13 +542,13 @@ impl Transformer {
                 Ok(parsed) => {
                     for p in parsed {
                         if let Some(program) = &p.program {
-                            if candidates.first(3, program) {
+                            if candidates.first_program(program) {
                                 candidates.dims.programs.push(Program {
                                     name: program.clone(),
                                 });
                             }
                         }
-                        if candidates.first(4, &p.enrollment.cohort_id) {
+                        if candidates.first(Kind::Cohort, &p.enrollment.cohort_id) {
                             candidates.dims.cohorts.push(Cohort {
                                 id: p.enrollment.cohort_id.to_string(),
                                 program: p.program,
