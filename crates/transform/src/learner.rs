@@ -766,6 +766,31 @@ mod tests {
         Privacy::with_salt(PrivacyMode::Keep, PrivacyMode::Keep, b"")
     }
 
+    /// Each dimension node is offered once per batch, however many rows name it and however
+    /// its name is spelt.
+    #[test]
+    fn a_batch_offers_each_dimension_once() {
+        let enrolled = r#""[{""program"":""Data Science"",""cohort"":""DS-1"",""status"":""active""},{""program"":""Data Science"",""cohort"":""DS-2"",""status"":""active""}]""#;
+        let rows: Vec<String> = ["egypt", "Egypt", " EGYPT", "EG"]
+            .iter()
+            .enumerate()
+            .map(|(i, country)| {
+                format!("L{i},,,,,{country},Cairo,Kenya,,,,\"Python, sql, python\",,{enrolled},,,")
+            })
+            .collect();
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let (learners, dims, _) = transform(&rows, keep());
+        assert_eq!(learners.len(), 4);
+        let mut countries: Vec<&str> = dims.countries.iter().map(|c| c.code.as_str()).collect();
+        countries.sort_unstable();
+        assert_eq!(countries, ["EG", "KE"]);
+        assert_eq!(dims.cities.len(), 1);
+        assert_eq!(dims.skills.len(), 2);
+        assert_eq!(dims.programs.len(), 1);
+        let cohorts: Vec<&str> = dims.cohorts.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(cohorts, ["DS-1", "DS-2"]);
+    }
+
     /// Rows are checked whole (UTF-8, no NUL byte) and the cells of the others are repaired one by
     /// one: each NUL byte and each invalid sequence is mended and counted, whichever row and field
     /// it is in, and a character is never cut where a cell ends.
