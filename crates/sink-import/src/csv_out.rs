@@ -35,6 +35,23 @@ fn needs_quotes(b: &[u8]) -> bool {
         .any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
 }
 
+/// A finite `v` as `ryu` writes it (the shortest text that reads back as `v`).
+///
+/// Every score of the export has one decimal: such a value is written from its tenths. For
+/// `v` the double nearest to `n / 10`, `n / 10` written out reads back as `v`, and no text
+/// with fewer digits does, so it is what `ryu` writes; anything else goes to `ryu`.
+fn push_float(buf: &mut Vec<u8>, v: f64) {
+    let tenths = (v * 10.0).round();
+    if v.is_sign_positive() && tenths < 1e15 && tenths / 10.0 == v {
+        let n = tenths as u64;
+        buf.extend_from_slice(itoa::Buffer::new().format(n / 10).as_bytes());
+        buf.push(b'.');
+        buf.push(b'0' + (n % 10) as u8);
+    } else {
+        buf.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+    }
+}
+
 /// A row under construction; reused for every row of a file.
 #[derive(Default)]
 pub struct RowBuf {
@@ -102,8 +119,7 @@ impl RowBuf {
     pub fn opt_float(&mut self, v: Option<f64>) {
         self.sep();
         if let Some(v) = v.filter(|v| v.is_finite()) {
-            self.buf
-                .extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+            push_float(&mut self.buf, v);
         }
     }
 
@@ -249,6 +265,47 @@ mod tests {
             String::from_utf8(r.buf).unwrap(),
             "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",, spaced ,,87.5,100.0,,-42,python;sql,\"a,b;c\"\"d\",\n"
         );
+    }
+
+    #[test]
+    fn floats_are_written_as_ryu_writes_them() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let tenths = (0..200_000u64).map(|n| n as f64 / 10.0);
+        let hundredths = (0..20_000u64).map(|n| n as f64 / 100.0);
+        let random = (0..100_000).map(|_| f64::from_bits(next()));
+        let special = [
+            -0.0,
+            0.0,
+            -0.5,
+            1e-7,
+            0.1 + 0.2,
+            1e14 + 0.5,
+            1e15,
+            1e16,
+            123.456,
+            -17.82772,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+        ];
+        for v in tenths.chain(hundredths).chain(random).chain(special) {
+            if !v.is_finite() {
+                continue;
+            }
+            let mut buf = Vec::new();
+            push_float(&mut buf, v);
+            assert_eq!(
+                std::str::from_utf8(&buf).unwrap(),
+                ryu::Buffer::new().format_finite(v),
+                "{v:?}"
+            );
+        }
     }
 
     #[test]
