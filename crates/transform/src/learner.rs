@@ -137,9 +137,10 @@ impl Unresolved {
 #[derive(Default)]
 struct Candidates {
     /// Keys seen, by kind, by address: each worker's caches and interner hand out one key per
-    /// value, so a look-up hashes an address instead of text (a value that reached a batch under
-    /// two keys is offered twice, and the registry admits it once). The keys are held, so no
-    /// address is reused within the batch.
+    /// value, so a look-up hashes an address instead of text. Cohort ids come from the interner,
+    /// one key per id; a country, city or skill that reached a batch under two keys would be
+    /// offered twice, and the registry admits it once. The keys are held, so no address is
+    /// reused within the batch.
     seen: [HashSet<ByAddress>; 4],
     programs: HashSet<String>,
     dims: Dimensions,
