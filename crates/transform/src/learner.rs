@@ -306,11 +306,22 @@ impl Transformer {
         field: Field,
         stats: &mut FieldStats,
     ) -> Option<Cow<'r, str>> {
+        // A cell of a row checked whole is text already: it is trimmed once, and the sentinels
+        // and the Unicode trim look at that (the same answers as `cell` and `clean` give).
+        if let Some(s) = layout.column(field).and_then(|col| row.get_text(col)) {
+            let t = s.trim_ascii();
+            if !t.is_empty() && self.sentinels.is_null(t.as_bytes()) {
+                stats.null(field, NullReason::Sentinel);
+                return None;
+            }
+            let text = clean_text(t);
+            if text.is_none() {
+                stats.null(field, NullReason::Empty);
+            }
+            return text.map(Cow::Borrowed);
+        }
         let raw = self.cell(row, layout, field, stats)?;
-        let text = match layout.column(field).and_then(|col| row.get_text(col)) {
-            Some(s) => clean_text(s).map(Cow::Borrowed),
-            None => clean(raw, field, stats),
-        };
+        let text = clean(raw, field, stats);
         if text.is_none() {
             stats.null(field, NullReason::Empty);
         }
