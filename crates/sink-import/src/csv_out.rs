@@ -267,18 +267,22 @@ mod tests {
         );
     }
 
+    const SEED: u64 = 0x9E37_79B9_7F4A_7C15;
+
+    /// The next value of a xorshift stream whose state is `x`: pinned pseudo-random input.
+    fn xorshift(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
     #[test]
     fn floats_are_written_as_ryu_writes_them() {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut x = SEED;
         let tenths = (0..200_000u64).map(|n| n as f64 / 10.0);
         let hundredths = (0..20_000u64).map(|n| n as f64 / 100.0);
-        let random = (0..100_000).map(|_| f64::from_bits(next()));
+        let random = (0..100_000).map(|_| f64::from_bits(xorshift(&mut x)));
         let special = [
             -0.0,
             0.0,
@@ -310,13 +314,8 @@ mod tests {
 
     #[test]
     fn quoting_is_decided_as_byte_by_byte() {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = |n: usize| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % n as u64) as usize
-        };
+        let mut x = SEED;
+        let mut next = |n: usize| (xorshift(&mut x) % n as u64) as usize;
         // The four bytes that need quotes, their neighbours, and bytes with the high bit set.
         let alphabet = b"ab,\"\n\r+!#\x0B\x0C\x80\xAC\xFF\x00 ";
         for _ in 0..50_000 {

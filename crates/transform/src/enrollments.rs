@@ -377,13 +377,8 @@ mod tests {
 
     #[test]
     fn the_plain_reader_reads_numbers_as_serde_json_does() {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut draws = crate::testing::Draws::new();
+        let mut next = |n: usize| draws.below(n);
         for _ in 0..20_000 {
             let int = (0..1 + next(8))
                 .map(|_| next(10).to_string())

@@ -39,3 +39,24 @@ pub use dims::DimensionRegistry;
 pub use learner::{TransformedBatch, Transformer};
 pub use privacy::{Privacy, PrivacyError};
 pub use stats::{FieldStats, NullReason, Repair};
+
+/// Pinned pseudo-random input for the tests that hold a fast path to a reference.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// A xorshift stream with a fixed seed: every run draws the same values.
+    pub struct Draws(u64);
+
+    impl Draws {
+        pub fn new() -> Draws {
+            Draws(0x9E37_79B9_7F4A_7C15)
+        }
+
+        /// A value below `n`.
+        pub fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+}
