@@ -310,8 +310,8 @@ impl Transformer {
         // and the Unicode trim look at that (the same answers as `cell` and `clean` give).
         if let Some(s) = layout.column(field).and_then(|col| row.get_text(col)) {
             let t = s.trim_ascii();
-            if !t.is_empty() && self.sentinels.is_null(t.as_bytes()) {
-                stats.null(field, NullReason::Sentinel);
+            if let Some(reason) = null_reason(&self.sentinels, t.as_bytes()) {
+                stats.null(field, reason);
                 return None;
             }
             let text = clean_text(t);
@@ -638,14 +638,23 @@ fn cell<'r>(
         return None;
     };
     let v = row.get(col);
-    if v.trim_ascii().is_empty() {
-        stats.null(field, NullReason::Empty);
-        None
-    } else if sentinels.is_null(v) {
-        stats.null(field, NullReason::Sentinel);
-        None
+    match null_reason(sentinels, v.trim_ascii()) {
+        Some(reason) => {
+            stats.null(field, reason);
+            None
+        }
+        None => Some(v),
+    }
+}
+
+/// Why a cell, trimmed of ASCII whitespace, is null: empty, or one of the sentinels.
+fn null_reason(sentinels: &Sentinels, trimmed: &[u8]) -> Option<NullReason> {
+    if trimmed.is_empty() {
+        Some(NullReason::Empty)
+    } else if sentinels.is_null(trimmed) {
+        Some(NullReason::Sentinel)
     } else {
-        Some(v)
+        None
     }
 }
 
