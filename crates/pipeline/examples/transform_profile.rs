@@ -4,7 +4,8 @@
 //!
 //! `valgrind --tool=callgrind --toggle-collect='*transform_profile::measured*' \
 //!   target/release/examples/transform_profile 20000` counts the second transform's
-//! instructions; BENCHMARKS.md lists the figures.
+//! instructions; BENCHMARKS.md lists the figures. A second argument sets the rows per batch
+//! (5,000 by default, as in a run).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,7 +27,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &learngraph_synth::GeneratorConfig { rows, seed: 3 },
         std::fs::File::create(&export)?,
     )?;
-    let config = SourceConfig::default();
+    let mut config = SourceConfig::default();
+    if let Some(batch_rows) = std::env::args().nth(2) {
+        config.batch_rows = batch_rows.parse()?;
+    }
     let index = prescan(std::slice::from_ref(&export), &config, 1, &|_| {})?;
     let mut reader = BatchReader::new(&config, &index);
     let mut batches: Vec<RowBatch> = Vec::new();

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use learngraph_model::{Date, Enrollment, EnrollmentStatus};
+use learngraph_model::{Date, Enrollment, EnrollmentStatus, Key};
 
 use crate::intern::Interner;
 use crate::memo::Memo;
@@ -29,8 +29,8 @@ use crate::vocab::enrollment_status;
 pub struct ParsedEnrollment {
     /// The relationship.
     pub enrollment: Enrollment,
-    /// Programme name, when given.
-    pub program: Option<String>,
+    /// Programme name, when given; one key per name, as for cohort ids.
+    pub program: Option<Key>,
 }
 
 /// One entry as the export writes it; strings borrow from the cell where JSON allows.
@@ -196,20 +196,22 @@ fn with_serde(cell: &str) -> Result<Vec<RawEnrollment<'_>>, NullReason> {
 /// Enrollment statuses by their text, normalised once per spelling.
 pub type StatusCache = Memo<Option<EnrollmentStatus>>;
 
-/// Parses a non-null enrollments cell. `Err` only for JSON that does not parse or is not an
-/// array of objects (or one object).
+/// Parses a non-null enrollments cell into `out`, a worker's reused buffer (cleared first), sorted
+/// by cohort. `Err` only for JSON that does not parse or is not an array of objects (or one
+/// object).
 pub fn parse_enrollments(
     cell: &str,
     stats: &mut FieldStats,
     keys: &mut Interner,
     statuses: &mut StatusCache,
-) -> Result<Vec<ParsedEnrollment>, NullReason> {
+    out: &mut Vec<ParsedEnrollment>,
+) -> Result<(), NullReason> {
+    out.clear();
     let cell = cell.trim();
     let items = match with_plain_reader(cell) {
         Some(items) => items,
         None => with_serde(cell)?,
     };
-    let mut out: Vec<ParsedEnrollment> = Vec::with_capacity(items.len());
     for item in &items {
         let Some(cohort_id) = text(&item.cohort) else {
             stats.repair(Field::Enrollments, Repair::EnrollmentWithoutCohort);
@@ -229,28 +231,42 @@ pub fn parse_enrollments(
                 completed_at: date(&item.completed_at),
                 score: score(&item.score),
             },
-            program: text(&item.program).map(Cow::into_owned),
+            program: text(&item.program).map(|p| keys.key(&p)),
         });
     }
     out.sort_by(|a, b| a.enrollment.cohort_id.cmp(&b.enrollment.cohort_id));
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// `parse_enrollments` into a buffer that holds a stale entry, which the parse must clear.
+    fn parse(
+        cell: &str,
+        stats: &mut FieldStats,
+        statuses: &mut StatusCache,
+    ) -> Result<Vec<ParsedEnrollment>, NullReason> {
+        let mut keys = Interner::default();
+        let mut out = Vec::new();
+        parse_enrollments(
+            r#"{"cohort":"stale"}"#,
+            stats,
+            &mut keys,
+            statuses,
+            &mut out,
+        )?;
+        assert_eq!(out.len(), 1);
+        *stats = FieldStats::default();
+        parse_enrollments(cell, stats, &mut keys, statuses, &mut out).map(|()| out)
+    }
+
     #[test]
     fn the_spec_example_parses_fully() {
         let cell = r#"[{"program":"Data Science","cohort":"DS-2023-07","status":"graduated","enrolled_at":"2023-07-01","completed_at":"2024-01-15","score":87.5}]"#;
         let mut stats = FieldStats::default();
-        let got = parse_enrollments(
-            cell,
-            &mut stats,
-            &mut Interner::default(),
-            &mut StatusCache::default(),
-        )
-        .unwrap();
+        let got = parse(cell, &mut stats, &mut StatusCache::default()).unwrap();
         assert_eq!(got.len(), 1);
         let e = &got[0];
         assert_eq!(e.program.as_deref(), Some("Data Science"));
@@ -281,13 +297,7 @@ mod tests {
         ];
         for (cell, want) in cases {
             let mut stats = FieldStats::default();
-            let got = parse_enrollments(
-                cell,
-                &mut stats,
-                &mut Interner::default(),
-                &mut StatusCache::default(),
-            )
-            .map(|v| v.len());
+            let got = parse(cell, &mut stats, &mut StatusCache::default()).map(|v| v.len());
             assert_eq!(got, *want, "{cell}");
         }
     }
@@ -440,10 +450,9 @@ mod tests {
     #[test]
     fn bad_values_inside_become_nulls() {
         let mut stats = FieldStats::default();
-        let got = parse_enrollments(
+        let got = parse(
             r#"[{"cohort":"A-1","score":120,"enrolled_at":"2023-02-30","status":"??"}]"#,
             &mut stats,
-            &mut Interner::default(),
             &mut StatusCache::default(),
         )
         .unwrap();
@@ -455,13 +464,7 @@ mod tests {
     fn statuses_are_normalised_through_the_memo() {
         let cell = r#"[{"cohort":"A","status":"Graduated"},{"cohort":"B","status":"graduated"},{"cohort":"C","status":"??"}]"#;
         let mut statuses = StatusCache::default();
-        let got = parse_enrollments(
-            cell,
-            &mut FieldStats::default(),
-            &mut Interner::default(),
-            &mut statuses,
-        )
-        .unwrap();
+        let got = parse(cell, &mut FieldStats::default(), &mut statuses).unwrap();
         let got: Vec<_> = got.iter().map(|e| e.enrollment.status).collect();
         assert_eq!(
             got,

@@ -14,12 +14,12 @@ use learngraph_source::{ColumnLayout, Field, Row, RowBatch, Sentinels};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::date::{parse_date, parse_timestamp, DateValue};
-use crate::enrollments::{parse_enrollments, StatusCache};
+use crate::enrollments::{parse_enrollments, ParsedEnrollment, StatusCache};
 use crate::geo::{CityMethod, CountryCache, GeoResolver, Method};
 use crate::intern::Interner;
 use crate::memo::Memo;
 use crate::privacy::Privacy;
-use crate::skills::{parse_skills, SkillCache};
+use crate::skills::{parse_skills, SkillCache, SkillToken};
 use crate::stats::{FieldStats, NullReason, Repair};
 use crate::text::{clean, clean_text, collapse_whitespace};
 use crate::vocab;
@@ -137,12 +137,11 @@ impl Unresolved {
 #[derive(Default)]
 struct Candidates {
     /// Keys seen, by kind, by address: each worker's caches and interner hand out one key per
-    /// value, so a look-up hashes an address instead of text. Cohort ids come from the interner,
-    /// one key per id; a country, city or skill that reached a batch under two keys would be
-    /// offered twice, and the registry admits it once. The keys are held, so no address is
-    /// reused within the batch.
-    seen: [HashSet<ByAddress>; 4],
-    programs: HashSet<String>,
+    /// value, so a look-up hashes an address instead of text. Cohort ids and programme names
+    /// come from the interner, one key per text; a country, city or skill that reached a batch
+    /// under two keys would be offered twice, and the registry admits it once. The keys are
+    /// held, so no address is reused within the batch.
+    seen: [HashSet<ByAddress>; 5],
     dims: Dimensions,
 }
 
@@ -153,6 +152,7 @@ enum Kind {
     City,
     Skill,
     Cohort,
+    Program,
 }
 
 /// A key hashed and compared by the address of its text.
@@ -198,12 +198,6 @@ impl Candidates {
                 _key: key.clone(),
             })
     }
-
-    /// True the first time the programme `name` is seen in this batch.
-    fn first_program(&mut self, name: &str) -> bool {
-        // Look up by borrowed name first, so that repeats allocate nothing.
-        !self.programs.contains(name) && self.programs.insert(name.to_string())
-    }
 }
 
 /// Results of a vocabulary normaliser by raw cell bytes: category columns hold few distinct
@@ -234,6 +228,10 @@ pub struct Transformer {
     statuses: StatusCache,
     /// The encoding `content_hash` hashes, reused from row to row.
     hash_buf: Vec<u8>,
+    /// A row's skills and enrollments as parsed, reused from row to row, so that each learner's
+    /// own lists are allocated once, at their length.
+    skill_tokens: Vec<SkillToken>,
+    enrollments: Vec<ParsedEnrollment>,
 }
 
 impl Transformer {
@@ -253,6 +251,8 @@ impl Transformer {
             employment: VocabCache::default(),
             statuses: StatusCache::default(),
             hash_buf: Vec::new(),
+            skill_tokens: Vec::new(),
+            enrollments: Vec::new(),
         }
     }
 
@@ -535,7 +535,10 @@ impl Transformer {
 
         let mut skills = Vec::new();
         if let Some(cell) = self.text(&row, layout, F::SkillsList, stats) {
-            for token in parse_skills(&cell, &self.sentinels, stats, &mut self.skills) {
+            let tokens = &mut self.skill_tokens;
+            parse_skills(&cell, &self.sentinels, stats, &mut self.skills, tokens);
+            skills.reserve_exact(tokens.len());
+            for token in tokens.drain(..) {
                 if candidates.first(Kind::Skill, &token.name) {
                     candidates.dims.skills.push(Skill {
                         name: token.name.to_string(),
@@ -550,20 +553,22 @@ impl Transformer {
 
         let mut enrollments = Vec::new();
         if let Some(cell) = self.text(&row, layout, F::Enrollments, stats) {
-            match parse_enrollments(&cell, stats, &mut self.keys, &mut self.statuses) {
-                Ok(parsed) => {
-                    for p in parsed {
+            let parsed = &mut self.enrollments;
+            match parse_enrollments(&cell, stats, &mut self.keys, &mut self.statuses, parsed) {
+                Ok(()) => {
+                    enrollments.reserve_exact(parsed.len());
+                    for p in parsed.drain(..) {
                         if let Some(program) = &p.program {
-                            if candidates.first_program(program) {
+                            if candidates.first(Kind::Program, program) {
                                 candidates.dims.programs.push(Program {
-                                    name: program.clone(),
+                                    name: program.to_string(),
                                 });
                             }
                         }
                         if candidates.first(Kind::Cohort, &p.enrollment.cohort_id) {
                             candidates.dims.cohorts.push(Cohort {
                                 id: p.enrollment.cohort_id.to_string(),
-                                program: p.program,
+                                program: p.program.as_deref().map(str::to_string),
                             });
                         }
                         enrollments.push(p.enrollment);

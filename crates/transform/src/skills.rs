@@ -38,28 +38,28 @@ impl SkillCache {
     }
 }
 
-/// The strings of a JSON array of plain strings (see `plain_json`), read without `serde_json`;
-/// `None` for any other cell. Whole or nothing: a cell that leaves the shape half way contributes
-/// none of its strings, and goes to `serde_json` as a whole.
-fn with_plain_reader(cell: &str) -> Option<Vec<&str>> {
+/// Hands each string of a JSON array of plain strings (see `plain_json`) to `item`, read without
+/// `serde_json`; `None` where the cell leaves that shape, after the strings before that point.
+fn plain_strings<'a>(cell: &'a str, mut item: impl FnMut(&'a str)) -> Option<()> {
     let mut p = Parser::new(cell);
-    let mut items = Vec::new();
     p.array(|p| {
-        items.push(p.string()?);
+        item(p.string()?);
         Some(())
     })?;
-    p.at_end().then_some(items)
+    p.at_end().then_some(())
 }
 
-/// Splits and normalises a skills cell (already cleaned text). Returns unique skills sorted by name.
+/// Splits and normalises a skills cell (already cleaned text) into `out`, a worker's reused
+/// buffer (cleared first): unique skills sorted by name.
 pub fn parse_skills(
     cell: &str,
     sentinels: &Sentinels,
     stats: &mut FieldStats,
     cache: &mut SkillCache,
-) -> Vec<SkillToken> {
-    let mut out: Vec<SkillToken> = Vec::new();
-    let mut push = |raw: &str| {
+    out: &mut Vec<SkillToken>,
+) {
+    out.clear();
+    let mut push = |out: &mut Vec<SkillToken>, raw: &str| {
         if let Some(token) = cache.token(raw, sentinels) {
             if !out.iter().any(|s| s.name == token.name) {
                 out.push(token);
@@ -68,26 +68,26 @@ pub fn parse_skills(
     };
     let trimmed = cell.trim();
     if !trimmed.starts_with('[') {
-        trimmed.split([',', ';', '|']).for_each(&mut push);
-    } else if let Some(items) = with_plain_reader(trimmed) {
-        items.into_iter().for_each(&mut push);
-    } else {
+        trimmed.split([',', ';', '|']).for_each(|s| push(out, s));
+    } else if plain_strings(trimmed, |s| push(out, s)).is_none() {
+        // Whole or nothing: a cell that leaves the plain shape half way goes to `serde_json`
+        // as a whole.
+        out.clear();
         match serde_json::from_str::<Vec<serde_json::Value>>(trimmed) {
             Ok(items) => {
                 for item in &items {
                     if let Some(s) = item.as_str() {
-                        push(s);
+                        push(out, s);
                     }
                 }
             }
             Err(_) => {
                 stats.repair(Field::SkillsList, Repair::SkillsJsonFallback);
-                trimmed.split([',', ';', '|']).for_each(&mut push);
+                trimmed.split([',', ';', '|']).for_each(|s| push(out, s));
             }
         }
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
-    out
 }
 
 #[cfg(test)]
@@ -97,10 +97,22 @@ mod tests {
     fn names(cell: &str) -> Vec<String> {
         let s = Sentinels::new(&["-99".into(), "N/A".into()]);
         let mut stats = FieldStats::default();
-        parse_skills(cell, &s, &mut stats, &mut SkillCache::default())
-            .into_iter()
-            .map(|t| t.name.to_string())
-            .collect()
+        let mut out = vec![token("stale")];
+        parse_skills(cell, &s, &mut stats, &mut SkillCache::default(), &mut out);
+        out.into_iter().map(|t| t.name.to_string()).collect()
+    }
+
+    fn token(name: &str) -> SkillToken {
+        SkillToken {
+            name: Key::from(name),
+            display: Key::from(name),
+        }
+    }
+
+    /// The plain reader's strings, or `None` where it hands the cell on.
+    fn with_plain_reader(cell: &str) -> Option<Vec<&str>> {
+        let mut items = Vec::new();
+        plain_strings(cell, |s| items.push(s)).map(|()| items)
     }
 
     /// Where the plain reader answers, `serde_json` reads the same strings.
@@ -159,6 +171,9 @@ mod tests {
             ("Python, N/A, -99", &["python"]),
             ("", &[]),
             ("Énergie, énergie", &["énergie"]),
+            // The plain reader reads `x,y` before it leaves the shape; the whole cell is then
+            // split as text.
+            (r#"["x,y" "z"]"#, &["x", r#"y" "z"#]),
         ];
         for (cell, want) in cases {
             assert_eq!(names(cell), *want, "{cell:?}");
@@ -169,11 +184,13 @@ mod tests {
     fn malformed_json_is_split_and_counted() {
         let s = Sentinels::new(&[]);
         let mut stats = FieldStats::default();
-        let got = parse_skills(
+        let mut got = Vec::new();
+        parse_skills(
             r#"["Python", "SQL"#,
             &s,
             &mut stats,
             &mut SkillCache::default(),
+            &mut got,
         );
         assert_eq!(got.len(), 2);
         assert_eq!(
