@@ -11,7 +11,7 @@ use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, WriteSummary
 use serde::{Deserialize, Serialize};
 
 use crate::csv_out::{node_header, rel_header, RowBuf};
-use crate::out_file::OutFile;
+use crate::out_file::{OutFile, PageCache};
 
 /// Settings of the import-files target.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,7 +46,13 @@ impl Out {
         resume: Option<&Checkpoint>,
     ) -> Result<Out, SinkError> {
         let at = resume.and_then(|c| c.files.get(name).copied());
-        let file = OutFile::open(dir.join(name), header.map(str::as_bytes), at)?;
+        // Read later by neo4j-admin, not by this run: written past the page cache.
+        let file = OutFile::open(
+            dir.join(name),
+            header.map(str::as_bytes),
+            at,
+            PageCache::Bypass,
+        )?;
         Ok(Out { name, file })
     }
 
@@ -158,7 +164,7 @@ impl ImportDirSink {
         relg(rel::IN_PROGRAM, vec!["in_program.csv"]);
         relg(rel::IN_COUNTRY, vec!["in_country.csv"]);
         let header_file = |name: &'static str, text: &str| -> Result<(), SinkError> {
-            OutFile::open(dir.join(name), Some(text.as_bytes()), None)?
+            OutFile::open(dir.join(name), Some(text.as_bytes()), None, PageCache::Use)?
                 .sync()
                 .map(drop)
         };

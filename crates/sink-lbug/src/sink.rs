@@ -20,7 +20,7 @@ use lbug::{Connection, Database, LogicalType, SystemConfig, Value};
 use learngraph_model::schema::{label, rel, Ident, PropType, LEARNER_PROPERTIES};
 use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, StoredLearners, WriteSummary};
 use learngraph_sink_import::csv_out::RowBuf;
-use learngraph_sink_import::out_file::OutFile;
+use learngraph_sink_import::out_file::{OutFile, PageCache};
 use serde::{Deserialize, Serialize};
 
 use crate::schema::{ddl, NODE_TABLES, REL_TABLES};
@@ -97,7 +97,13 @@ impl Staged {
         let path = dir.join(format!("{table}.csv"));
         Ok(Staged {
             table,
-            file: OutFile::open(path, Some(header.as_bytes()), at.map(|(bytes, _)| bytes))?,
+            // Read back by the COPY at the end of this run: kept in the page cache.
+            file: OutFile::open(
+                path,
+                Some(header.as_bytes()),
+                at.map(|(bytes, _)| bytes),
+                PageCache::Use,
+            )?,
             rows: at.map_or(0, |(_, rows)| rows),
         })
     }
