@@ -84,6 +84,35 @@ struct Files {
     geo: Option<[Out; 3]>,
 }
 
+/// A batch's learners and their relationships, counted as they are written and added to the
+/// summary once per batch: the summary's maps are keyed by name, a look-up too many per row.
+#[derive(Default)]
+struct Counts {
+    learners: u64,
+    has_skill: u64,
+    enrolled_in: u64,
+    /// `LIVES_IN`, `RESIDES_IN`, `FROM_COUNTRY`, when written.
+    geo: [u64; 3],
+}
+
+impl Counts {
+    /// Adds the counts under the names a per-row count would have created: the learner's
+    /// own relationship types with every learner, a geography type with its first relationship.
+    fn add_to(&self, summary: &mut WriteSummary) {
+        if self.learners > 0 {
+            summary.add_nodes(label::LEARNER, self.learners);
+            summary.add_relationships(rel::HAS_SKILL, self.has_skill);
+            summary.add_relationships(rel::ENROLLED_IN, self.enrolled_in);
+        }
+        let geo = [rel::LIVES_IN, rel::RESIDES_IN, rel::FROM_COUNTRY];
+        for (ty, &n) in geo.into_iter().zip(&self.geo) {
+            if n > 0 {
+                summary.add_relationships(ty, n);
+            }
+        }
+    }
+}
+
 /// Writes neo4j-admin import files into a folder.
 pub struct ImportDirSink {
     config: ImportDirConfig,
@@ -294,7 +323,12 @@ impl ImportDirSink {
         s
     }
 
-    fn write_learner(&mut self, files: &mut Files, l: &Learner) -> Result<(), SinkError> {
+    fn write_learner(
+        &mut self,
+        files: &mut Files,
+        l: &Learner,
+        counts: &mut Counts,
+    ) -> Result<(), SinkError> {
         let r = &mut self.row;
         r.clear();
         l.write_properties(r);
@@ -309,8 +343,7 @@ impl ImportDirSink {
             r.clear_fields();
         }
         files.has_skill.write(&r.buf)?;
-        self.summary
-            .add_relationships(rel::HAS_SKILL, l.skills.len() as u64);
+        counts.has_skill += l.skills.len() as u64;
 
         r.clear();
         for e in &l.enrollments {
@@ -321,26 +354,28 @@ impl ImportDirSink {
             r.clear_fields();
         }
         files.enrolled_in.write(&r.buf)?;
-        self.summary
-            .add_relationships(rel::ENROLLED_IN, l.enrollments.len() as u64);
+        counts.enrolled_in += l.enrollments.len() as u64;
 
         if let Some([lives_in, resides_in, from_country]) = files.geo.as_mut() {
-            for (out, target, ty) in [
-                (lives_in, &l.city_of_residence_id, rel::LIVES_IN),
-                (resides_in, &l.country_of_residence_code, rel::RESIDES_IN),
-                (from_country, &l.country_of_origin_code, rel::FROM_COUNTRY),
-            ] {
+            for ((out, target), count) in [
+                (lives_in, &l.city_of_residence_id),
+                (resides_in, &l.country_of_residence_code),
+                (from_country, &l.country_of_origin_code),
+            ]
+            .into_iter()
+            .zip(&mut counts.geo)
+            {
                 if let Some(t) = target {
                     r.clear();
                     r.str(&l.learner_id);
                     r.str(t);
                     r.end();
                     out.write(&r.buf)?;
-                    self.summary.add_relationships(ty, 1);
+                    *count += 1;
                 }
             }
         }
-        self.summary.add_nodes(label::LEARNER, 1);
+        counts.learners += 1;
         Ok(())
     }
 
@@ -438,13 +473,15 @@ impl GraphSink for ImportDirSink {
             target: self.describe(),
             message: "write before open".into(),
         })?;
+        let mut counts = Counts::default();
         let result = self.write_dimensions(&mut files, batch).and_then(|()| {
             batch
                 .learners
                 .iter()
-                .try_for_each(|l| self.write_learner(&mut files, l))
+                .try_for_each(|l| self.write_learner(&mut files, l, &mut counts))
         });
         self.files = Some(files);
+        counts.add_to(&mut self.summary);
         result
     }
 
@@ -500,4 +537,49 @@ fn set_executable(path: &Path) -> Result<(), SinkError> {
 #[cfg(not(unix))]
 fn set_executable(_: &Path) -> Result<(), SinkError> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A batch's counts land under the names a per-row count would have created, and only those.
+    #[test]
+    fn counts_land_under_the_names_of_per_row_counting() {
+        let mut summary = WriteSummary::default();
+        Counts::default().add_to(&mut summary);
+        assert_eq!(
+            summary,
+            WriteSummary::default(),
+            "an empty batch adds no name"
+        );
+        let batch = Counts {
+            learners: 2,
+            has_skill: 0,
+            enrolled_in: 3,
+            geo: [1, 0, 2],
+        };
+        batch.add_to(&mut summary);
+        batch.add_to(&mut summary);
+        let nodes: Vec<_> = summary
+            .nodes
+            .iter()
+            .map(|(k, &v)| (k.as_str(), v))
+            .collect();
+        assert_eq!(nodes, [("Learner", 4)]);
+        let rels: Vec<_> = summary
+            .relationships
+            .iter()
+            .map(|(k, &v)| (k.as_str(), v))
+            .collect();
+        assert_eq!(
+            rels,
+            [
+                ("ENROLLED_IN", 6),
+                ("FROM_COUNTRY", 4),
+                ("HAS_SKILL", 0),
+                ("LIVES_IN", 2)
+            ]
+        );
+    }
 }
