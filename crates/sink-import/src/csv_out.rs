@@ -244,6 +244,7 @@ pub(crate) fn rel_header(from: Ident, to: Ident, props: &[Property]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{xorshift, SEED};
     use learngraph_model::schema::{label, LEARNER_PROPERTIES};
 
     #[test]
@@ -265,16 +266,6 @@ mod tests {
             String::from_utf8(r.buf).unwrap(),
             "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",, spaced ,,87.5,100.0,,-42,python;sql,\"a,b;c\"\"d\",\n"
         );
-    }
-
-    const SEED: u64 = 0x9E37_79B9_7F4A_7C15;
-
-    /// The next value of a xorshift stream whose state is `x`: pinned pseudo-random input.
-    fn xorshift(x: &mut u64) -> u64 {
-        *x ^= *x << 13;
-        *x ^= *x >> 7;
-        *x ^= *x << 17;
-        *x
     }
 
     #[test]

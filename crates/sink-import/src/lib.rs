@@ -21,3 +21,18 @@ pub mod out_file;
 mod sink;
 
 pub use sink::{ImportDirConfig, ImportDirSink};
+
+#[cfg(test)]
+pub(crate) mod testing {
+    /// A seed for [`xorshift`].
+    pub(crate) const SEED: u64 = 0x9E37_79B9_7F4A_7C15;
+
+    /// The next value of a xorshift stream whose state is `x`: pinned pseudo-random input, so
+    /// that a failing test fails again.
+    pub(crate) fn xorshift(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+}

@@ -217,18 +217,7 @@ fn open_direct(_path: &Path) -> Option<File> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A pinned xorshift stream, so that a failure repeats.
-    struct Draws(u64);
-
-    impl Draws {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
-        }
-    }
+    use crate::testing::{xorshift, SEED};
 
     /// Writes of random lengths around block and buffer sizes, flushes, syncs and resumed opens
     /// at a synced length, in both modes: the file always holds exactly what was written.
@@ -237,7 +226,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for cache in [PageCache::Use, PageCache::Bypass] {
             let path = dir.path().join(format!("{cache:?}.csv"));
-            let mut draws = Draws(0x9e37_79b9_7f4a_7c15);
+            let mut x = SEED;
+            let mut below = |n: usize| (xorshift(&mut x) % n as u64) as usize;
             let mut want = b"header\n".to_vec();
             let mut out = OutFile::open(path.clone(), Some(b"header\n"), None, cache).unwrap();
             // Where the file system takes direct writes, none of them may fall back.
@@ -246,12 +236,11 @@ mod tests {
             let mut synced = out.sync().unwrap();
             assert_eq!(synced, want.len() as u64);
             for step in 0..200 {
-                let n =
-                    [1, 17, 300, BLOCK - 3, BLOCK, BLOCK + 1, 70_000, BUFFER + 5][draws.below(8)];
+                let n = [1, 17, 300, BLOCK - 3, BLOCK, BLOCK + 1, 70_000, BUFFER + 5][below(8)];
                 let bytes: Vec<u8> = (0..n).map(|i| (i + step) as u8).collect();
                 out.write(&bytes).unwrap();
                 want.extend_from_slice(&bytes);
-                match draws.below(10) {
+                match below(10) {
                     0 => out.flush().unwrap(),
                     1 => {
                         synced = out.sync().unwrap();
