@@ -30,6 +30,10 @@ struct Checkpoint {
     summary: WriteSummary,
 }
 
+/// Every file of the folder is read later by neo4j-admin, not by this run: written past the
+/// page cache.
+const IMPORT_FILES: PageCache = PageCache::Bypass;
+
 /// One output file, named as in the checkpoint. Every group is always created, so that
 /// `import.sh` never names a missing file.
 struct Out {
@@ -46,13 +50,7 @@ impl Out {
         resume: Option<&Checkpoint>,
     ) -> Result<Out, SinkError> {
         let at = resume.and_then(|c| c.files.get(name).copied());
-        // Read later by neo4j-admin, not by this run: written past the page cache.
-        let file = OutFile::open(
-            dir.join(name),
-            header.map(str::as_bytes),
-            at,
-            PageCache::Bypass,
-        )?;
+        let file = OutFile::open(dir.join(name), header.map(str::as_bytes), at, IMPORT_FILES)?;
         Ok(Out { name, file })
     }
 
@@ -193,7 +191,7 @@ impl ImportDirSink {
         relg(rel::IN_PROGRAM, vec!["in_program.csv"]);
         relg(rel::IN_COUNTRY, vec!["in_country.csv"]);
         let header_file = |name: &'static str, text: &str| -> Result<(), SinkError> {
-            OutFile::open(dir.join(name), Some(text.as_bytes()), None, PageCache::Use)?
+            OutFile::open(dir.join(name), Some(text.as_bytes()), None, IMPORT_FILES)?
                 .sync()
                 .map(drop)
         };
