@@ -99,19 +99,19 @@ impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
     }
 }
 
-/// The entries of a cell of the export's plain shape (see `plain_json`), or `None`.
-fn with_plain_reader(cell: &str) -> Option<Vec<RawEnrollment<'_>>> {
+/// Hands each entry of a cell of the export's plain shape (see `plain_json`) to `item`, as it is
+/// read; `None` where the cell leaves that shape, after the entries before that point.
+fn with_plain_reader<'a>(cell: &'a str, mut item: impl FnMut(RawEnrollment<'a>)) -> Option<()> {
     let mut p = Parser::new(cell);
-    let mut items = Vec::new();
     if p.peek() == Some(b'{') {
-        items.push(plain_object(&mut p)?);
+        item(plain_object(&mut p)?);
     } else {
         p.array(|p| {
-            items.push(plain_object(p)?);
+            item(plain_object(p)?);
             Some(())
         })?;
     }
-    p.at_end().then_some(items)
+    p.at_end().then_some(())
 }
 
 /// A flat object; `None` also for a key given twice, which `serde_json` refuses.
@@ -208,34 +208,70 @@ pub fn parse_enrollments(
 ) -> Result<(), NullReason> {
     out.clear();
     let cell = cell.trim();
-    let items = match with_plain_reader(cell) {
-        Some(items) => items,
-        None => with_serde(cell)?,
+    let mut entries = Entries {
+        out,
+        keys,
+        statuses,
+        skipped: [0; 2],
     };
-    for item in &items {
-        let Some(cohort_id) = text(&item.cohort) else {
-            stats.repair(Field::Enrollments, Repair::EnrollmentWithoutCohort);
-            continue;
-        };
-        if out.iter().any(|e| *e.enrollment.cohort_id == *cohort_id) {
-            stats.repair(Field::Enrollments, Repair::DuplicateEnrollment);
-            continue;
+    // Whole or nothing: a cell that leaves the plain shape halfway is read again by `serde_json`,
+    // from an empty list, so the entries the plain reader took first are not counted twice.
+    if with_plain_reader(cell, |item| entries.add(&item)).is_none() {
+        entries.out.clear();
+        entries.skipped = [0; 2];
+        for item in with_serde(cell)? {
+            entries.add(&item);
         }
-        let status: Option<EnrollmentStatus> = text(&item.status)
-            .and_then(|s| statuses.get_or(s.as_bytes(), || enrollment_status(&s).ok()));
-        out.push(ParsedEnrollment {
+    }
+    let [without_cohort, duplicates] = entries.skipped;
+    stats.add_repairs(
+        Field::Enrollments,
+        Repair::EnrollmentWithoutCohort,
+        without_cohort,
+    );
+    stats.add_repairs(Field::Enrollments, Repair::DuplicateEnrollment, duplicates);
+    out.sort_by(|a, b| a.enrollment.cohort_id.cmp(&b.enrollment.cohort_id));
+    Ok(())
+}
+
+/// A cell's entries on their way into the worker's buffer.
+struct Entries<'w> {
+    out: &'w mut Vec<ParsedEnrollment>,
+    keys: &'w mut Interner,
+    statuses: &'w mut StatusCache,
+    /// Entries skipped: without a cohort, and repeating an earlier entry's cohort.
+    skipped: [u64; 2],
+}
+
+impl Entries<'_> {
+    fn add(&mut self, item: &RawEnrollment<'_>) {
+        let Some(cohort_id) = text(&item.cohort) else {
+            self.skipped[0] += 1;
+            return;
+        };
+        if self
+            .out
+            .iter()
+            .any(|e| *e.enrollment.cohort_id == *cohort_id)
+        {
+            self.skipped[1] += 1;
+            return;
+        }
+        let status: Option<EnrollmentStatus> = text(&item.status).and_then(|s| {
+            self.statuses
+                .get_or(s.as_bytes(), || enrollment_status(&s).ok())
+        });
+        self.out.push(ParsedEnrollment {
             enrollment: Enrollment {
-                cohort_id: keys.key(&cohort_id),
+                cohort_id: self.keys.key(&cohort_id),
                 status,
                 enrolled_at: date(&item.enrolled_at),
                 completed_at: date(&item.completed_at),
                 score: score(&item.score),
             },
-            program: text(&item.program).map(|p| keys.key(&p)),
+            program: text(&item.program).map(|p| self.keys.key(&p)),
         });
     }
-    out.sort_by(|a, b| a.enrollment.cohort_id.cmp(&b.enrollment.cohort_id));
-    Ok(())
 }
 
 #[cfg(test)]
@@ -302,6 +338,43 @@ mod tests {
         }
     }
 
+    /// The entries the plain reader hands over, if it reads the whole cell.
+    fn plain(cell: &str) -> Option<Vec<RawEnrollment<'_>>> {
+        let mut items = Vec::new();
+        with_plain_reader(cell, |item| items.push(item)).map(|()| items)
+    }
+
+    #[test]
+    fn a_cell_the_plain_reader_gives_up_on_halfway_counts_its_entries_once() {
+        // (cell, cohorts, entries without a cohort, repeated entries): the escape in each last
+        // entry sends the cell to serde_json after the plain reader took the entries before it.
+        let cases: &[(&str, &[&str], u64, u64)] = &[
+            (r#"[{"program":"X"},{"cohort":"A\u0042"}]"#, &["AB"], 1, 0),
+            (
+                r#"[{"cohort":"A"},{"cohort":"A"},{"cohort":"B\"C"}]"#,
+                &["A", "B\"C"],
+                0,
+                1,
+            ),
+        ];
+        for &(cell, cohorts, without_cohort, repeated) in cases {
+            assert!(plain(cell).is_none(), "{cell}");
+            let mut stats = FieldStats::default();
+            let got = parse(cell, &mut stats, &mut StatusCache::default()).unwrap();
+            let got: Vec<&str> = got.iter().map(|e| &*e.enrollment.cohort_id).collect();
+            assert_eq!(got, cohorts, "{cell}");
+            let repairs = |r| stats.repairs(Field::Enrollments, r);
+            assert_eq!(
+                (
+                    repairs(Repair::EnrollmentWithoutCohort),
+                    repairs(Repair::DuplicateEnrollment)
+                ),
+                (without_cohort, repeated),
+                "{cell}"
+            );
+        }
+    }
+
     /// What a parse gave, comparable: each entry's six fields as text.
     fn describe(items: &[RawEnrollment<'_>]) -> Vec<[String; 6]> {
         let one = |v: &Option<Scalar<'_>>| match v {
@@ -330,7 +403,7 @@ mod tests {
     /// cell, the plain reader does not answer. The cell is trimmed, as `parse_enrollments` does.
     fn readers_agree(cell: &str) {
         let cell = cell.trim();
-        if let Some(plain) = with_plain_reader(cell) {
+        if let Some(plain) = plain(cell) {
             let serde = with_serde(cell).unwrap_or_else(|_| panic!("serde refuses {cell:?}"));
             assert_eq!(describe(&plain), describe(&serde), "{cell:?}");
         }
@@ -381,7 +454,7 @@ mod tests {
         for cell in [
             cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cells[6],
         ] {
-            assert!(with_plain_reader(cell).is_some(), "{cell}");
+            assert!(plain(cell).is_some(), "{cell}");
         }
     }
 
@@ -407,7 +480,7 @@ mod tests {
             let cell = format!(r#"[{{"cohort":"A","score":{number}}}]"#);
             readers_agree(&cell);
             if int.len() + frac.len() <= 15 {
-                assert!(with_plain_reader(&cell).is_some(), "{cell}");
+                assert!(plain(&cell).is_some(), "{cell}");
             }
         }
     }
@@ -436,7 +509,7 @@ mod tests {
                     for cell in edits {
                         let cell = String::from_utf8(cell).unwrap();
                         readers_agree(&cell);
-                        answered += usize::from(with_plain_reader(&cell).is_some());
+                        answered += usize::from(plain(&cell).is_some());
                     }
                 }
             }

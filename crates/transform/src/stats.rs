@@ -107,7 +107,12 @@ impl FieldStats {
 
     /// Counts a repair.
     pub fn repair(&mut self, field: Field, repair: Repair) {
-        self.repairs[field.index()][repair as usize] += 1;
+        self.add_repairs(field, repair, 1);
+    }
+
+    /// Counts `n` repairs of one kind.
+    pub fn add_repairs(&mut self, field: Field, repair: Repair, n: u64) {
+        self.repairs[field.index()][repair as usize] += n;
     }
 
     /// Counts a country resolved by `method`.
