@@ -15,7 +15,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::date::{parse_date, parse_timestamp, DateValue};
 use crate::enrollments::{parse_enrollments, ParsedEnrollment, StatusCache};
-use crate::geo::{CityMethod, CountryCache, GeoResolver, Method};
+use crate::geo::{CityMethod, GeoResolver, Method, Unresolved as GeoUnresolved};
 use crate::intern::Interner;
 use crate::memo::Memo;
 use crate::privacy::Privacy;
@@ -216,8 +216,9 @@ pub struct Transformer {
     privacy: Privacy,
     today: Date,
     geo: Arc<GeoResolver>,
-    /// Resolved countries by cleaned text.
-    countries: CountryCache,
+    /// Resolved countries by cleaned text, each resolved once per worker (an export holds a few
+    /// thousand distinct spellings), with its code's key: one look-up a cell.
+    countries: HashMap<String, CountryResult>,
     /// Resolved cities (id and node) by country code, then cleaned text.
     cities: HashMap<Key, CityCache>,
     skills: SkillCache,
@@ -242,7 +243,7 @@ impl Transformer {
             privacy,
             today,
             geo,
-            countries: CountryCache::default(),
+            countries: HashMap::new(),
             cities: HashMap::new(),
             skills: SkillCache::default(),
             keys: Interner::default(),
@@ -351,11 +352,16 @@ impl Transformer {
     }
 
     fn country(&mut self, text: &str) -> CountryResult {
-        match self.countries.resolve(&self.geo, text) {
-            Ok(m) => Ok((self.keys.key(&m.country.code), m.country.clone(), m.method)),
-            Err(crate::geo::Unresolved::Ambiguous) => Err(NullReason::Ambiguous),
-            Err(crate::geo::Unresolved::Unknown) => Err(NullReason::Unresolved),
+        if let Some(hit) = self.countries.get(text) {
+            return hit.clone();
         }
+        let result = match self.geo.country(text) {
+            Ok(m) => Ok((self.keys.key(&m.country.code), m.country, m.method)),
+            Err(GeoUnresolved::Ambiguous) => Err(NullReason::Ambiguous),
+            Err(GeoUnresolved::Unknown) => Err(NullReason::Unresolved),
+        };
+        self.countries.insert(text.to_owned(), result.clone());
+        result
     }
 
     fn city(&mut self, text: &str, country_code: &Key) -> Option<(Key, Arc<City>, Method)> {
@@ -413,11 +419,13 @@ impl Transformer {
         unresolved: &mut Unresolved,
     ) -> Learner {
         use Field as F;
-        let learner_id = row
-            .get(layout.column(F::LearnerId).unwrap_or(0))
-            .trim_ascii();
-        // The source checked that the key is valid UTF-8.
-        let learner_id = String::from_utf8_lossy(learner_id).into_owned();
+        let key_col = layout.column(F::LearnerId).unwrap_or(0);
+        // The source checked that the key is valid UTF-8; a row that is text whole says so
+        // without a second check.
+        let learner_id = match row.get_text(key_col) {
+            Some(s) => s.trim_ascii().to_owned(),
+            None => String::from_utf8_lossy(row.get(key_col).trim_ascii()).into_owned(),
+        };
 
         let full_name = self
             .text(&row, layout, F::FullName, stats)

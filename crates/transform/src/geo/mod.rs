@@ -75,24 +75,6 @@ impl GeoResolver {
     }
 }
 
-/// A worker's memory of country strings already resolved: each distinct string is resolved
-/// once, then looked up by reference (an export holds a few thousand distinct spellings).
-#[derive(Debug, Default)]
-pub struct CountryCache {
-    seen: foldhash::HashMap<String, Result<CountryMatch, Unresolved>>,
-}
-
-impl CountryCache {
-    /// The resolution of `text`, from the cache or from `geo`.
-    pub fn resolve(&mut self, geo: &GeoResolver, text: &str) -> &Result<CountryMatch, Unresolved> {
-        if !self.seen.contains_key(text) {
-            let resolved = geo.country(text);
-            self.seen.insert(text.to_string(), resolved);
-        }
-        &self.seen[text]
-    }
-}
-
 /// Lowercase letters and digits of any script, words joined by `-`.
 pub fn slug(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
