@@ -548,9 +548,10 @@ impl Transformer {
             skills.reserve_exact(tokens.len());
             for token in tokens.drain(..) {
                 if candidates.first(Kind::Skill, &token.name) {
+                    // Copied as `str`: a key's `to_string` goes through `Display` and its padding.
                     candidates.dims.skills.push(Skill {
-                        name: token.name.to_string(),
-                        display_name: token.display.to_string(),
+                        name: String::from(&*token.name),
+                        display_name: String::from(&*token.display),
                     });
                 }
                 skills.push(token.name);
@@ -569,13 +570,13 @@ impl Transformer {
                         if let Some(program) = &p.program {
                             if candidates.first(Kind::Program, program) {
                                 candidates.dims.programs.push(Program {
-                                    name: program.to_string(),
+                                    name: String::from(&**program),
                                 });
                             }
                         }
                         if candidates.first(Kind::Cohort, &p.enrollment.cohort_id) {
                             candidates.dims.cohorts.push(Cohort {
-                                id: p.enrollment.cohort_id.to_string(),
+                                id: String::from(&*p.enrollment.cohort_id),
                                 program: p.program.as_deref().map(str::to_string),
                             });
                         }
