@@ -118,28 +118,32 @@ impl Scanner {
         let mut blocks = Blocks::new(chunk, d);
         while go_on && i < chunk.len() {
             match self.state {
-                State::InQuoted => match blocks.find(i, Stop::Quoted) {
-                    None => {
-                        sink.bytes(self.field, &chunk[i..]);
-                        i = chunk.len();
-                    }
-                    Some(at) => {
+                // Its own loop while inside the quotes: a JSON cell has dozens of doubled quotes,
+                // and none of them can end the field or the record.
+                State::InQuoted => {
+                    while i < chunk.len() {
+                        let Some(at) = blocks.find(i, Stop::Quoted) else {
+                            sink.bytes(self.field, &chunk[i..]);
+                            i = chunk.len();
+                            break;
+                        };
                         if chunk[at] == b'\n' {
                             self.line += 1;
                             sink.bytes(self.field, &chunk[i..=at]);
+                            i = at + 1;
                         } else if chunk.get(at + 1) == Some(&b'"') {
-                            // A doubled quote (JSON is full of them): the text up to it and one
-                            // literal quote in one piece, still inside the quotes.
+                            // A doubled quote: the text up to it and one literal quote in one
+                            // piece, still inside the quotes.
                             sink.bytes(self.field, &chunk[i..=at]);
                             i = at + 2;
-                            continue;
                         } else {
                             sink.bytes(self.field, &chunk[i..at]);
                             self.state = State::QuoteInQuoted;
+                            i = at + 1;
+                            break;
                         }
-                        i = at + 1;
                     }
-                },
+                }
                 // Inside an unquoted field a quote is literal: only a delimiter or a line break
                 // ends it.
                 State::InField => match blocks.find(i, Stop::Unquoted) {
