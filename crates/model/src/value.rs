@@ -86,24 +86,28 @@ pub fn days_in_month(year: u32, month: u32) -> u32 {
     }
 }
 
-fn push_digits(out: &mut Vec<u8>, n: u32, width: usize) {
-    let mut buf = [b'0'; 4];
-    let mut n = n;
-    for slot in buf[..width].iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
+/// `n`'s last `slot.len()` decimal digits, zero-padded.
+fn put_digits(slot: &mut [u8], mut n: u32) {
+    for digit in slot.iter_mut().rev() {
+        *digit = b'0' + (n % 10) as u8;
         n /= 10;
     }
-    out.extend_from_slice(&buf[..width]);
 }
 
 impl Date {
+    /// `YYYY-MM-DD` in a fixed-size array, which the writers append with one copy of a known
+    /// length.
+    fn iso(self) -> [u8; 10] {
+        let mut b = *b"0000-00-00";
+        put_digits(&mut b[0..4], u32::from(self.year));
+        put_digits(&mut b[5..7], u32::from(self.month));
+        put_digits(&mut b[8..10], u32::from(self.day));
+        b
+    }
+
     /// Appends `YYYY-MM-DD` without going through `fmt` (the sinks' hot path).
     pub fn write_iso(self, out: &mut Vec<u8>) {
-        push_digits(out, u32::from(self.year), 4);
-        out.push(b'-');
-        push_digits(out, u32::from(self.month), 2);
-        out.push(b'-');
-        push_digits(out, u32::from(self.day), 2);
+        out.extend_from_slice(&self.iso());
     }
 }
 
@@ -165,15 +169,13 @@ impl DateTime {
 impl DateTime {
     /// Appends `YYYY-MM-DDTHH:MM:SSZ` without going through `fmt`.
     pub fn write_iso(self, out: &mut Vec<u8>) {
-        self.date.write_iso(out);
+        let mut b = *b"0000-00-00T00:00:00Z";
+        b[..10].copy_from_slice(&self.date.iso());
         let s = self.second_of_day;
-        out.push(b'T');
-        push_digits(out, s / 3600, 2);
-        out.push(b':');
-        push_digits(out, s / 60 % 60, 2);
-        out.push(b':');
-        push_digits(out, s % 60, 2);
-        out.push(b'Z');
+        put_digits(&mut b[11..13], s / 3600);
+        put_digits(&mut b[14..16], s / 60 % 60);
+        put_digits(&mut b[17..19], s % 60);
+        out.extend_from_slice(&b);
     }
 }
 
@@ -237,6 +239,17 @@ mod tests {
             buf.clear();
             time.write_iso(&mut buf);
             assert_eq!(buf, time.to_string().as_bytes());
+        }
+        // Dates over the whole range, each at another time of day.
+        let mut buf = Vec::new();
+        for days in (-719_162..=2_932_896).step_by(997) {
+            let date = Date::from_days_since_epoch(days).unwrap();
+            let s = (days.unsigned_abs() * 7_919 % 86_400) as u32;
+            let time = DateTime::new(date, s / 3600, s / 60 % 60, s % 60).unwrap();
+            buf.clear();
+            date.write_iso(&mut buf);
+            time.write_iso(&mut buf);
+            assert_eq!(buf, format!("{date}{time}").as_bytes());
         }
     }
 }
