@@ -28,6 +28,9 @@ pub use graph::{
 };
 pub use properties::PropertyWriter;
 pub use query::{GraphQuery, Param, QueryError, Table};
-pub use sink::{GraphSink, LearnerBatch, SinkError, TargetRejected, WriteSummary, MISSING_SAMPLE};
+pub use sink::{
+    Encoded, GraphSink, LearnerBatch, LearnerEncoder, SinkError, TargetRejected, WriteSummary,
+    MISSING_SAMPLE,
+};
 pub use stored::StoredLearners;
 pub use value::{Date, DateTime};

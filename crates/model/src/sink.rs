@@ -31,6 +31,27 @@ pub struct LearnerBatch {
     pub dimensions: Dimensions,
     /// The learners.
     pub learners: Vec<Learner>,
+    /// The learners as the sink's [`LearnerEncoder`] encoded them on a transform thread; `None`
+    /// when the sink has no encoder, or the batch did not pass one.
+    pub encoded: Option<Encoded>,
+}
+
+/// A batch's learners encoded for a sink ahead of [`GraphSink::write`]: one buffer per output of
+/// the sink's choosing, and its counts.
+#[derive(Clone, Debug, Default)]
+pub struct Encoded {
+    /// The bytes for each output, in the order of the learners.
+    pub outputs: Vec<Vec<u8>>,
+    /// Counts of what the bytes hold (rows per output, for instance).
+    pub counts: Vec<u64>,
+}
+
+/// Encodes learners for one sink. Made by [`GraphSink::encoder`], one per transform worker, so
+/// that a batch is encoded by the thread that made it, while its learners are in that core's
+/// cache and in parallel with the other workers, rather than by the one thread that writes.
+pub trait LearnerEncoder: Send {
+    /// Encodes `learners` into `out`, whose buffers are cleared first and then reused.
+    fn encode(&mut self, learners: &[Learner], out: &mut Encoded);
 }
 
 /// What a sink wrote, by label and by relationship type.
@@ -137,6 +158,12 @@ pub trait GraphSink: Send {
 
     /// Writes one batch; batches arrive in increasing `seq` order.
     fn write(&mut self, batch: &LearnerBatch) -> Result<(), SinkError>;
+
+    /// An encoder for the transform workers, whose output [`GraphSink::write`] then takes from
+    /// [`LearnerBatch::encoded`]; `None` for a sink that encodes in `write`.
+    fn encoder(&self) -> Option<Box<dyn LearnerEncoder>> {
+        None
+    }
 
     /// Flushes what is buffered and reports what was written.
     fn finish(&mut self) -> Result<WriteSummary, SinkError>;

@@ -75,6 +75,7 @@ fn stages(c: &mut Criterion) {
                 seq: out.seq,
                 dimensions: registry.admit(out.candidates),
                 learners: out.learners,
+                encoded: None,
             }
         })
         .collect();

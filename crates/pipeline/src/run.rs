@@ -8,7 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, Sender};
-use learngraph_model::{Date, GraphSink, LearnerBatch, SinkError};
+use learngraph_model::{Date, Encoded, GraphSink, LearnerBatch, LearnerEncoder, SinkError};
 use learngraph_source::{
     prescan_collecting, BatchReader, MergedRow, RejectedRow, RowBatch, Sentinels, SourceError,
 };
@@ -219,6 +219,8 @@ struct Transformed {
     merged: Vec<MergedRow>,
     records: u64,
     input_position: u64,
+    /// The learners as the sink's encoder encoded them, when it has one.
+    encoded: Option<Encoded>,
 }
 
 /// Runs the pipeline into `sink` and writes the report and the quarantine.
@@ -310,7 +312,9 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
         let reader = scope
             .spawn(move || read_stage(source_config, index, &ticket_rx, &raw_tx, &spare_rx, stop));
         let mut handles = Vec::with_capacity(workers);
-        for (worker, spent_rx) in spent_rxs.into_iter().enumerate() {
+        // Made before the collector borrows the sink for the rest of the run.
+        let encoders: Vec<_> = (0..workers).map(|_| sink.encoder()).collect();
+        for ((worker, spent_rx), encoder) in spent_rxs.into_iter().enumerate().zip(encoders) {
             let raw_rx = raw_rx.clone();
             let done_tx = done_tx.clone();
             let spare_tx = spare_tx.clone();
@@ -321,7 +325,15 @@ pub fn run(input: RunInput, sink: &mut dyn GraphSink) -> Result<RunReport, Pipel
                 geo.clone(),
             );
             handles.push(scope.spawn(move || {
-                transform_stage(worker, &mut t, &raw_rx, &done_tx, &spare_tx, &spent_rx)
+                let stage = Stage {
+                    worker,
+                    encoder,
+                    input: &raw_rx,
+                    out: &done_tx,
+                    spare: &spare_tx,
+                    spent: &spent_rx,
+                };
+                transform_stage(stage, &mut t)
             }));
         }
         drop((raw_rx, done_tx, spare_tx));
@@ -684,29 +696,50 @@ fn read_stage(
     Ok((busy, unmapped, false))
 }
 
-/// Transforms batches. Learners written by the sink come back here to be dropped: freeing memory
-/// on the thread that allocated it keeps the allocator's pages warm (freed from the collector,
-/// they cost fresh, zeroed pages and page faults on every batch).
-fn transform_stage(
+/// A transform worker's place in the pipeline.
+struct Stage<'a> {
     worker: usize,
-    t: &mut Transformer,
-    input: &Receiver<RowBatch>,
-    out: &Sender<Transformed>,
-    spare: &Sender<RowBatch>,
-    spent: &Receiver<LearnerBatch>,
-) -> Duration {
+    /// The sink's encoder, when it has one.
+    encoder: Option<Box<dyn LearnerEncoder>>,
+    input: &'a Receiver<RowBatch>,
+    out: &'a Sender<Transformed>,
+    spare: &'a Sender<RowBatch>,
+    spent: &'a Receiver<LearnerBatch>,
+}
+
+/// Transforms batches, and encodes them when the sink has an encoder. Learners written by the
+/// sink come back here to be dropped, and their encodings to be reused: freeing memory on the
+/// thread that allocated it keeps the allocator's pages warm (freed from the collector, they
+/// cost fresh, zeroed pages and page faults on every batch).
+fn transform_stage(stage: Stage<'_>, t: &mut Transformer) -> Duration {
+    let Stage {
+        worker,
+        mut encoder,
+        input,
+        out,
+        spare,
+        spent,
+    } = stage;
     let mut busy = Duration::ZERO;
     let mut pool: Vec<Vec<learngraph_model::Learner>> = Vec::new();
+    let mut encodings: Vec<Encoded> = Vec::new();
     for mut batch in input {
         for done in spent.try_iter() {
             let mut learners = done.learners;
             learners.clear();
             pool.push(learners);
+            encodings.extend(done.encoded);
         }
         let started = Instant::now();
         let transformed = t.transform_batch(&batch, pool.pop().unwrap_or_default());
+        let encoded = encoder.as_deref_mut().map(|e| {
+            let mut encoded = encodings.pop().unwrap_or_default();
+            e.encode(&transformed.learners, &mut encoded);
+            encoded
+        });
         busy += started.elapsed();
         let item = Transformed {
+            encoded,
             batch: transformed,
             worker,
             file: batch.file,
@@ -810,6 +843,7 @@ fn collect_stage(
                 merged,
                 records,
                 input_position,
+                encoded,
             } = item;
             let replayed = checkpoints.replayed(batch.seq);
             for row in &rejected {
@@ -859,6 +893,7 @@ fn collect_stage(
                 seq: batch.seq,
                 dimensions: c.registry.admit(batch.candidates),
                 learners: batch.learners,
+                encoded,
             };
             c.places.remember(&out.dimensions);
             c.next_seq = out.seq + 1;

@@ -7,7 +7,9 @@ use learngraph_model::schema::{
     self, label, rel, Ident, CITY_PROPERTIES, COUNTRY_PROPERTIES, ENROLLED_IN_PROPERTIES,
     LEARNER_PROPERTIES,
 };
-use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, WriteSummary};
+use learngraph_model::{
+    Encoded, GraphSink, Learner, LearnerBatch, LearnerEncoder, SinkError, WriteSummary,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::csv_out::{node_header, rel_header, RowBuf};
@@ -94,6 +96,22 @@ struct Counts {
 }
 
 impl Counts {
+    fn to_array(&self) -> [u64; 6] {
+        let [a, b, c] = self.geo;
+        [self.learners, self.has_skill, self.enrolled_in, a, b, c]
+    }
+
+    /// The counts an encoding carries; zeros for a shorter list.
+    fn from_slice(counts: &[u64]) -> Counts {
+        let n = |i: usize| counts.get(i).copied().unwrap_or(0);
+        Counts {
+            learners: n(0),
+            has_skill: n(1),
+            enrolled_in: n(2),
+            geo: [n(3), n(4), n(5)],
+        }
+    }
+
     /// Adds the counts under the names a per-row count would have created: the learner's
     /// own relationship types with every learner, a geography type with its first relationship.
     fn add_to(&self, summary: &mut WriteSummary) {
@@ -111,11 +129,109 @@ impl Counts {
     }
 }
 
+/// Where each learner-derived file's bytes are in an [`Encoded`] of [`LearnerRows`].
+const LEARNERS: usize = 0;
+const HAS_SKILL: usize = 1;
+const ENROLLED_IN: usize = 2;
+/// `LIVES_IN`, `RESIDES_IN`, `FROM_COUNTRY`: three outputs from here, when written.
+const GEO: usize = 3;
+
+/// Encodes learners into the rows of the learner, `HAS_SKILL`, `ENROLLED_IN` and (when written)
+/// geography files, with their counts. The sink's encoder for the transform workers, and the one
+/// `write` uses for a batch that comes without an encoding.
+pub struct LearnerRows {
+    row: RowBuf,
+    geo_relationships: bool,
+}
+
+impl LearnerRows {
+    fn new(geo_relationships: bool) -> Self {
+        LearnerRows {
+            row: RowBuf::default(),
+            geo_relationships,
+        }
+    }
+
+    fn learner(&mut self, l: &Learner, outputs: &mut [Vec<u8>], counts: &mut Counts) {
+        let r = &mut self.row;
+        rows_into(r, &mut outputs[LEARNERS], |r| {
+            l.write_properties(r);
+            r.end();
+        });
+        rows_into(r, &mut outputs[HAS_SKILL], |r| {
+            for skill in &l.skills {
+                r.str(&l.learner_id);
+                r.str(skill);
+                r.end();
+                r.clear_fields();
+            }
+        });
+        counts.has_skill += l.skills.len() as u64;
+        rows_into(r, &mut outputs[ENROLLED_IN], |r| {
+            for e in &l.enrollments {
+                r.str(&l.learner_id);
+                r.str(&e.cohort_id);
+                e.write_properties(r);
+                r.end();
+                r.clear_fields();
+            }
+        });
+        counts.enrolled_in += l.enrollments.len() as u64;
+
+        if self.geo_relationships {
+            let targets = [
+                &l.city_of_residence_id,
+                &l.country_of_residence_code,
+                &l.country_of_origin_code,
+            ];
+            for (i, target) in targets.into_iter().enumerate() {
+                if let Some(t) = target {
+                    rows_into(r, &mut outputs[GEO + i], |r| {
+                        r.str(&l.learner_id);
+                        r.str(t);
+                        r.end();
+                    });
+                    counts.geo[i] += 1;
+                }
+            }
+        }
+        counts.learners += 1;
+    }
+}
+
+/// Appends the rows `write` makes to `output`: the row buffer writes into `output` itself, so
+/// that a batch's rows are not copied a second time.
+fn rows_into(r: &mut RowBuf, output: &mut Vec<u8>, write: impl FnOnce(&mut RowBuf)) {
+    std::mem::swap(&mut r.buf, output);
+    r.clear_fields();
+    write(r);
+    std::mem::swap(&mut r.buf, output);
+}
+
+impl LearnerEncoder for LearnerRows {
+    fn encode(&mut self, learners: &[Learner], out: &mut Encoded) {
+        let outputs = if self.geo_relationships { GEO + 3 } else { GEO };
+        out.outputs.resize_with(outputs, Vec::new);
+        for o in &mut out.outputs {
+            o.clear();
+        }
+        let mut counts = Counts::default();
+        for l in learners {
+            self.learner(l, &mut out.outputs, &mut counts);
+        }
+        out.counts.clear();
+        out.counts.extend_from_slice(&counts.to_array());
+    }
+}
+
 /// Writes neo4j-admin import files into a folder.
 pub struct ImportDirSink {
     config: ImportDirConfig,
     files: Option<Files>,
     row: RowBuf,
+    /// Encodes the learners of a batch that comes without an encoding, into `scratch`.
+    rows: LearnerRows,
+    scratch: Encoded,
     summary: WriteSummary,
     groups: Vec<Group>,
 }
@@ -145,9 +261,11 @@ impl ImportDirSink {
     /// A sink for `config.dir`; nothing is touched until [`GraphSink::open`].
     pub fn new(config: ImportDirConfig) -> Self {
         ImportDirSink {
+            rows: LearnerRows::new(config.geo_relationships),
             config,
             files: None,
             row: RowBuf::default(),
+            scratch: Encoded::default(),
             summary: WriteSummary::default(),
             groups: Vec::new(),
         }
@@ -321,60 +439,18 @@ impl ImportDirSink {
         s
     }
 
-    fn write_learner(
-        &mut self,
-        files: &mut Files,
-        l: &Learner,
-        counts: &mut Counts,
-    ) -> Result<(), SinkError> {
-        let r = &mut self.row;
-        r.clear();
-        l.write_properties(r);
-        r.end();
-        files.learners.write(&r.buf)?;
-
-        r.clear();
-        for skill in &l.skills {
-            r.str(&l.learner_id);
-            r.str(skill);
-            r.end();
-            r.clear_fields();
-        }
-        files.has_skill.write(&r.buf)?;
-        counts.has_skill += l.skills.len() as u64;
-
-        r.clear();
-        for e in &l.enrollments {
-            r.str(&l.learner_id);
-            r.str(&e.cohort_id);
-            e.write_properties(r);
-            r.end();
-            r.clear_fields();
-        }
-        files.enrolled_in.write(&r.buf)?;
-        counts.enrolled_in += l.enrollments.len() as u64;
-
-        if let Some([lives_in, resides_in, from_country]) = files.geo.as_mut() {
-            for ((out, target), count) in [
-                (lives_in, &l.city_of_residence_id),
-                (resides_in, &l.country_of_residence_code),
-                (from_country, &l.country_of_origin_code),
-            ]
-            .into_iter()
-            .zip(&mut counts.geo)
-            {
-                if let Some(t) = target {
-                    r.clear();
-                    r.str(&l.learner_id);
-                    r.str(t);
-                    r.end();
-                    out.write(&r.buf)?;
-                    *count += 1;
-                }
+    /// Writes a batch's encoded learners, relationships included, and returns their counts.
+    fn write_learners(files: &mut Files, encoded: &Encoded) -> Result<Counts, SinkError> {
+        let out = |i: usize| encoded.outputs.get(i).map_or(&[][..], Vec::as_slice);
+        files.learners.write(out(LEARNERS))?;
+        files.has_skill.write(out(HAS_SKILL))?;
+        files.enrolled_in.write(out(ENROLLED_IN))?;
+        if let Some(geo) = files.geo.as_mut() {
+            for (i, file) in geo.iter_mut().enumerate() {
+                file.write(out(GEO + i))?;
             }
         }
-        counts.learners += 1;
-        Ok(())
+        Ok(Counts::from_slice(&encoded.counts))
     }
 
     fn write_dimensions(
@@ -471,16 +547,24 @@ impl GraphSink for ImportDirSink {
             target: self.describe(),
             message: "write before open".into(),
         })?;
-        let mut counts = Counts::default();
         let result = self.write_dimensions(&mut files, batch).and_then(|()| {
-            batch
-                .learners
-                .iter()
-                .try_for_each(|l| self.write_learner(&mut files, l, &mut counts))
+            let encoded = match &batch.encoded {
+                Some(encoded) => encoded,
+                None => {
+                    self.rows.encode(&batch.learners, &mut self.scratch);
+                    &self.scratch
+                }
+            };
+            Self::write_learners(&mut files, encoded)
         });
         self.files = Some(files);
+        let counts = result?;
         counts.add_to(&mut self.summary);
-        result
+        Ok(())
+    }
+
+    fn encoder(&self) -> Option<Box<dyn LearnerEncoder>> {
+        Some(Box::new(LearnerRows::new(self.config.geo_relationships)))
     }
 
     fn finish(&mut self) -> Result<WriteSummary, SinkError> {
@@ -540,6 +624,109 @@ fn set_executable(_: &Path) -> Result<(), SinkError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use learngraph_model::{Date, Enrollment, Key};
+
+    fn learner(id: &str, skills: &[&str], cohorts: &[&str], geo: bool) -> Learner {
+        let key = |s: &str| Key::from(s);
+        Learner {
+            learner_id: id.to_string(),
+            full_name: Some(format!("Name, \"{id}\"")),
+            skills: skills.iter().map(|s| key(s)).collect(),
+            enrollments: cohorts
+                .iter()
+                .map(|c| Enrollment {
+                    cohort_id: key(c),
+                    status: None,
+                    enrolled_at: Date::new(2024, 1, 1),
+                    completed_at: None,
+                    score: Some(87.5),
+                })
+                .collect(),
+            country_of_residence_code: geo.then(|| key("EG")),
+            city_of_residence_id: geo.then(|| key("360630")),
+            country_of_origin_code: Some(key("KE")),
+            ..Learner::default()
+        }
+    }
+
+    /// Every file of a folder, by name.
+    fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .map(|e| {
+                (
+                    e.file_name().into_string().unwrap(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// A batch encoded by a worker's encoder and a batch the sink encodes itself write the same
+    /// files and count the same, with and without the geography relationships.
+    #[test]
+    fn encoded_batches_write_what_the_sink_would() {
+        let batches: Vec<Vec<Learner>> = vec![
+            vec![
+                learner("L1", &["sql", "python"], &["DS-1"], true),
+                learner("L2", &[], &[], false),
+            ],
+            vec![],
+            vec![learner("L3", &["r"], &["DS-1", "SE-2"], true)],
+        ];
+        for geo_relationships in [false, true] {
+            let mut written = Vec::new();
+            for encode in [false, true] {
+                let dir = tempfile::tempdir().unwrap();
+                let mut sink = ImportDirSink::new(ImportDirConfig {
+                    dir: dir.path().to_path_buf(),
+                    geo_relationships,
+                });
+                let mut encoder = sink.encoder().unwrap();
+                sink.open().unwrap();
+                // One encoding reused from batch to batch, as a worker reuses them.
+                let mut encoded = Encoded::default();
+                for (seq, learners) in batches.iter().enumerate() {
+                    let mut batch = LearnerBatch {
+                        seq: seq as u64,
+                        learners: learners.clone(),
+                        ..LearnerBatch::default()
+                    };
+                    if encode {
+                        encoder.encode(&batch.learners, &mut encoded);
+                        batch.encoded = Some(std::mem::take(&mut encoded));
+                    }
+                    sink.write(&batch).unwrap();
+                    encoded = batch.encoded.take().unwrap_or_default();
+                }
+                let summary = sink.finish().unwrap();
+                written.push((files(dir.path()), summary.nodes, summary.relationships));
+            }
+            assert_eq!(written[0], written[1], "geo {geo_relationships}");
+            let (files, nodes, relationships) = &written[1];
+            assert_eq!(nodes.get("Learner"), Some(&3));
+            assert_eq!(relationships.get("HAS_SKILL"), Some(&3));
+            assert_eq!(relationships.get("ENROLLED_IN"), Some(&3));
+            let lines = |name: &str| files[name].split(|&b| b == b'\n').count() - 1;
+            assert_eq!(
+                (
+                    lines("learners.csv"),
+                    lines("has_skill.csv"),
+                    lines("enrolled_in.csv")
+                ),
+                (3, 3, 3)
+            );
+            if geo_relationships {
+                assert_eq!(relationships.get("FROM_COUNTRY"), Some(&3));
+                assert_eq!(relationships.get("LIVES_IN"), Some(&2));
+                // Its header, then the two learners with a city.
+                assert_eq!(lines("lives_in.csv"), 3);
+            } else {
+                assert!(!files.contains_key("lives_in.csv"));
+            }
+        }
+    }
 
     /// A batch's counts land under the names a per-row count would have created, and only those.
     #[test]
