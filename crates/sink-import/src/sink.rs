@@ -96,6 +96,7 @@ struct Counts {
 }
 
 impl Counts {
+    /// The counts as an encoding carries them, in the order of its outputs.
     fn to_array(&self) -> [u64; 6] {
         let [a, b, c] = self.geo;
         [self.learners, self.has_skill, self.enrolled_in, a, b, c]
@@ -139,7 +140,7 @@ const GEO: usize = 3;
 /// Encodes learners into the rows of the learner, `HAS_SKILL`, `ENROLLED_IN` and (when written)
 /// geography files, with their counts. The sink's encoder for the transform workers, and the one
 /// `write` uses for a batch that comes without an encoding.
-pub struct LearnerRows {
+pub(crate) struct LearnerRows {
     row: RowBuf,
     geo_relationships: bool,
 }
