@@ -212,24 +212,25 @@ pub fn parse_enrollments(
         out,
         keys,
         statuses,
-        skipped: [0; 2],
+        without_cohort: 0,
+        repeated: 0,
     };
     // Whole or nothing: a cell that leaves the plain shape halfway is read again by `serde_json`,
     // from an empty list, so the entries the plain reader took first are not counted twice.
     if with_plain_reader(cell, |item| entries.add(&item)).is_none() {
         entries.out.clear();
-        entries.skipped = [0; 2];
+        (entries.without_cohort, entries.repeated) = (0, 0);
         for item in with_serde(cell)? {
             entries.add(&item);
         }
     }
-    let [without_cohort, duplicates] = entries.skipped;
+    let (without_cohort, repeated) = (entries.without_cohort, entries.repeated);
     stats.add_repairs(
         Field::Enrollments,
         Repair::EnrollmentWithoutCohort,
         without_cohort,
     );
-    stats.add_repairs(Field::Enrollments, Repair::DuplicateEnrollment, duplicates);
+    stats.add_repairs(Field::Enrollments, Repair::DuplicateEnrollment, repeated);
     out.sort_by(|a, b| a.enrollment.cohort_id.cmp(&b.enrollment.cohort_id));
     Ok(())
 }
@@ -239,14 +240,16 @@ struct Entries<'w> {
     out: &'w mut Vec<ParsedEnrollment>,
     keys: &'w mut Interner,
     statuses: &'w mut StatusCache,
-    /// Entries skipped: without a cohort, and repeating an earlier entry's cohort.
-    skipped: [u64; 2],
+    /// Entries skipped for having no cohort.
+    without_cohort: u64,
+    /// Entries skipped for repeating an earlier entry's cohort.
+    repeated: u64,
 }
 
 impl Entries<'_> {
     fn add(&mut self, item: &RawEnrollment<'_>) {
         let Some(cohort_id) = text(&item.cohort) else {
-            self.skipped[0] += 1;
+            self.without_cohort += 1;
             return;
         };
         if self
@@ -254,7 +257,7 @@ impl Entries<'_> {
             .iter()
             .any(|e| *e.enrollment.cohort_id == *cohort_id)
         {
-            self.skipped[1] += 1;
+            self.repeated += 1;
             return;
         }
         let status: Option<EnrollmentStatus> = text(&item.status).and_then(|s| {
