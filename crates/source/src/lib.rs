@@ -8,7 +8,8 @@
 //! - [`layout`]: maps the header's columns to the logical [`Field`]s, by configuration.
 //! - [`scan`]: the RFC 4180 scanner both passes read with: fields, lines, byte ranges.
 //! - [`mod@prescan`]: the first pass that finds duplicate keys, so that the later row can win; it
-//!   scans blocks of the file in parallel, cut by `split`.
+//!   scans blocks of the file in parallel, cut by `split`, reading their records from bit masks
+//!   (`mask_scan`) where the quoting allows.
 //! - [`batch`]: the second pass, cutting valid rows into owned [`RowBatch`]es for the workers.
 //! - [`config`]: the column mapping and the sentinels, as a serde section.
 
@@ -18,6 +19,7 @@ pub mod config;
 pub mod error;
 pub mod field;
 pub mod layout;
+mod mask_scan;
 pub mod prescan;
 pub mod scan;
 mod split;

@@ -513,7 +513,7 @@ fn scan_sequential<C: Collector>(
     while let Some(block) = split.next_block(buf)? {
         // Past the first block, a resync pauses at the first record end.
         sink.pause = resync && !first && !block.last;
-        scanner.feed(&block.data, &mut sink);
+        scanner.feed_masked(&block.data, &plan.route, &mut sink);
         if block.last {
             scanner.finish(&mut sink);
         }
@@ -583,7 +583,7 @@ fn scan_parallel<C: Collector>(
                 for (block, entries) in work_rx {
                     let mut scanner = Scanner::new(plan.delimiter, block.line, block.offset);
                     let mut sink = PartSink::new(plan, entries, make());
-                    scanner.feed(&block.data, &mut sink);
+                    scanner.feed_masked(&block.data, &plan.route, &mut sink);
                     if block.last {
                         scanner.finish(&mut sink);
                     }

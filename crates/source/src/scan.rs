@@ -12,6 +12,7 @@
 //! unquoted fields from delimiter to delimiter, with the bit masks of `blocks.rs`.
 
 use crate::blocks::{Blocks, Stop};
+use crate::mask_scan;
 
 /// Where a record was, and whether it was whole.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +59,8 @@ pub struct Scanner {
     record_line: u64,
     offset: u64,
     record_start: u64,
+    /// Records [`Scanner::feed_masked`] left to the state machine for a quote the masks cannot read.
+    irregular: u64,
 }
 
 impl Scanner {
@@ -71,6 +74,7 @@ impl Scanner {
             record_line: line,
             offset,
             record_start: offset,
+            irregular: 0,
         }
     }
 
@@ -204,6 +208,69 @@ impl Scanner {
         i
     }
 
+    /// [`Scanner::feed`], reading whole records from bit masks (`mask_scan`) wherever their quoting
+    /// lets it, and with the state machine elsewhere: in a record that a chunk ends in, and in one
+    /// with a quote the masks cannot read. The records, lines and positions are `feed`'s.
+    ///
+    /// For the first pass, which keeps a few columns of each record: the sink is told every
+    /// record's end, but of its fields only the bytes of those whose entry in `wanted` (by column)
+    /// is not zero, and their ends only where the state machine reads. The second pass keeps every
+    /// field, so it has nothing to skip, and reads with [`Scanner::feed`].
+    pub(crate) fn feed_masked<S: RecordSink>(
+        &mut self,
+        chunk: &[u8],
+        wanted: &[u32],
+        sink: &mut S,
+    ) -> usize {
+        // With the delimiter one of the bytes the quoting is made of, the masks would mix them up.
+        if matches!(self.delimiter, b'"' | b'\n' | b'\r') {
+            return self.feed(chunk, sink);
+        }
+        let mut i = 0;
+        loop {
+            if self.state == State::StartRecord {
+                let rest = &chunk[i..];
+                let stopped = mask_scan::scan_records(
+                    rest,
+                    self.delimiter,
+                    self.offset,
+                    self.line,
+                    wanted,
+                    sink,
+                );
+                i += stopped.at;
+                self.offset += stopped.at as u64;
+                self.line = stopped.line;
+                if stopped.paused {
+                    return i;
+                }
+                let Some(irregular) = stopped.irregular else {
+                    // What is left is the start of a record that the next chunk goes on with.
+                    return i + self.feed(&chunk[i..], sink);
+                };
+                self.irregular += 1;
+                // No record ends before the quote: the masks read every line break before it.
+                i += self.feed(&chunk[i..=i + irregular], sink);
+            }
+            // Inside a record: the state machine reads on to its end.
+            let mut one = OneRecord {
+                sink: &mut *sink,
+                sink_paused: false,
+            };
+            i += self.feed(&chunk[i..], &mut one);
+            if i == chunk.len() || one.sink_paused {
+                return i;
+            }
+        }
+    }
+
+    /// Records that [`Scanner::feed_masked`] read with the state machine because of a quote the
+    /// masks cannot read.
+    #[cfg(test)]
+    pub(crate) fn irregular(&self) -> u64 {
+        self.irregular
+    }
+
     /// A delimiter or a line break `b` ended the current field, at offset `end` (just after `b`).
     // Inlined: called once a field, from three places in `feed`'s loop.
     #[inline(always)]
@@ -226,6 +293,26 @@ impl Scanner {
             let end = self.offset;
             self.end_record(end, complete, sink);
         }
+    }
+}
+
+/// Passes one record on to a sink, and pauses the scanner after it.
+struct OneRecord<'s, S> {
+    sink: &'s mut S,
+    /// The sink asked for the pause itself.
+    sink_paused: bool,
+}
+
+impl<S: RecordSink> RecordSink for OneRecord<'_, S> {
+    fn bytes(&mut self, field: usize, bytes: &[u8]) {
+        self.sink.bytes(field, bytes);
+    }
+    fn field_end(&mut self, field: usize) {
+        self.sink.field_end(field);
+    }
+    fn record_end(&mut self, record: RecordEnd) -> bool {
+        self.sink_paused = !self.sink.record_end(record);
+        false
     }
 }
 
