@@ -46,12 +46,29 @@ pub struct Encoded {
     pub counts: Vec<u64>,
 }
 
+impl Encoded {
+    /// Empties the buffers and counts, keeping the buffers' memory for the next batch.
+    pub fn clear(&mut self) {
+        for output in &mut self.outputs {
+            output.clear();
+        }
+        self.counts.clear();
+    }
+}
+
 /// Encodes learners for one sink. Made by [`GraphSink::encoder`], one per transform worker, so
-/// that a batch is encoded by the thread that made it, while its learners are in that core's
-/// cache and in parallel with the other workers, rather than by the one thread that writes.
+/// that a batch is encoded by the thread that made it, a few learners at a time right after they
+/// were made, while their text is in that core's cache, and in parallel with the other workers,
+/// rather than by the one thread that writes.
 pub trait LearnerEncoder: Send {
+    /// Appends the encoding of `learners` to `out`: to its buffers, and to its counts.
+    fn append(&mut self, learners: &[Learner], out: &mut Encoded);
+
     /// Encodes `learners` into `out`, whose buffers are cleared first and then reused.
-    fn encode(&mut self, learners: &[Learner], out: &mut Encoded);
+    fn encode(&mut self, learners: &[Learner], out: &mut Encoded) {
+        out.clear();
+        self.append(learners, out);
+    }
 }
 
 /// What a sink wrote, by label and by relationship type.

@@ -707,6 +707,10 @@ struct Stage<'a> {
     spent: &'a Receiver<LearnerBatch>,
 }
 
+/// Learners a worker makes before it encodes them: few enough that their text is still in the
+/// core's cache (a whole batch's is not).
+const ENCODE_RUN: usize = 64;
+
 /// Transforms batches, and encodes them when the sink has an encoder. Learners written by the
 /// sink come back here to be dropped, and their encodings to be reused: freeing memory on the
 /// thread that allocated it keeps the allocator's pages warm (freed from the collector, they
@@ -731,11 +735,16 @@ fn transform_stage(stage: Stage<'_>, t: &mut Transformer) -> Duration {
             encodings.extend(done.encoded);
         }
         let started = Instant::now();
-        let transformed = t.transform_batch(&batch, pool.pop().unwrap_or_default());
-        let encoded = encoder.as_deref_mut().map(|e| {
+        let mut encoded = encoder.is_some().then(|| {
             let mut encoded = encodings.pop().unwrap_or_default();
-            e.encode(&transformed.learners, &mut encoded);
+            encoded.clear();
             encoded
+        });
+        let learners = pool.pop().unwrap_or_default();
+        let transformed = t.transform_batch_with(&batch, learners, ENCODE_RUN, |made| {
+            if let (Some(e), Some(out)) = (encoder.as_deref_mut(), encoded.as_mut()) {
+                e.append(made, out);
+            }
         });
         busy += started.elapsed();
         let item = Transformed {

@@ -210,13 +210,10 @@ fn rows_into(r: &mut RowBuf, output: &mut Vec<u8>, write: impl FnOnce(&mut RowBu
 }
 
 impl LearnerEncoder for LearnerRows {
-    fn encode(&mut self, learners: &[Learner], out: &mut Encoded) {
+    fn append(&mut self, learners: &[Learner], out: &mut Encoded) {
         let outputs = if self.geo_relationships { GEO + 3 } else { GEO };
         out.outputs.resize_with(outputs, Vec::new);
-        for o in &mut out.outputs {
-            o.clear();
-        }
-        let mut counts = Counts::default();
+        let mut counts = Counts::from_slice(&out.counts);
         for l in learners {
             self.learner(l, &mut out.outputs, &mut counts);
         }
@@ -664,8 +661,20 @@ mod tests {
             .collect()
     }
 
-    /// A batch encoded by a worker's encoder and a batch the sink encodes itself write the same
-    /// files and count the same, with and without the geography relationships.
+    /// How a test batch reaches the sink.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Encoding {
+        /// Without an encoding: the sink encodes it.
+        BySink,
+        /// Encoded whole by a worker's encoder.
+        Whole,
+        /// Encoded a learner at a time, as a worker appends them while it makes them.
+        InRuns,
+    }
+
+    /// A batch encoded by a worker's encoder, whole or a few learners at a time, and a batch the
+    /// sink encodes itself write the same files and count the same, with and without the
+    /// geography relationships.
     #[test]
     fn encoded_batches_write_what_the_sink_would() {
         let batches: Vec<Vec<Learner>> = vec![
@@ -678,7 +687,7 @@ mod tests {
         ];
         for geo_relationships in [false, true] {
             let mut written = Vec::new();
-            for encode in [false, true] {
+            for encoding in [Encoding::BySink, Encoding::Whole, Encoding::InRuns] {
                 let dir = tempfile::tempdir().unwrap();
                 let mut sink = ImportDirSink::new(ImportDirConfig {
                     dir: dir.path().to_path_buf(),
@@ -694,8 +703,17 @@ mod tests {
                         learners: learners.clone(),
                         ..LearnerBatch::default()
                     };
-                    if encode {
-                        encoder.encode(&batch.learners, &mut encoded);
+                    match encoding {
+                        Encoding::BySink => {}
+                        Encoding::Whole => encoder.encode(&batch.learners, &mut encoded),
+                        Encoding::InRuns => {
+                            encoded.clear();
+                            for run in batch.learners.chunks(1) {
+                                encoder.append(run, &mut encoded);
+                            }
+                        }
+                    }
+                    if encoding != Encoding::BySink {
                         batch.encoded = Some(std::mem::take(&mut encoded));
                     }
                     sink.write(&batch).unwrap();
@@ -705,6 +723,7 @@ mod tests {
                 written.push((files(dir.path()), summary.nodes, summary.relationships));
             }
             assert_eq!(written[0], written[1], "geo {geo_relationships}");
+            assert_eq!(written[0], written[2], "geo {geo_relationships}");
             let (files, nodes, relationships) = &written[1];
             assert_eq!(nodes.get("Learner"), Some(&3));
             assert_eq!(relationships.get("HAS_SKILL"), Some(&3));

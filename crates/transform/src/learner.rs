@@ -262,7 +262,19 @@ impl Transformer {
     pub fn transform_batch(
         &mut self,
         batch: &RowBatch,
+        learners: Vec<Learner>,
+    ) -> TransformedBatch {
+        self.transform_batch_with(batch, learners, usize::MAX, |_| {})
+    }
+
+    /// [`Transformer::transform_batch`], handing each run of `run` learners (fewer at the end) to
+    /// `made` as soon as they are made, while their text is still in this core's cache.
+    pub fn transform_batch_with(
+        &mut self,
+        batch: &RowBatch,
         mut learners: Vec<Learner>,
+        run: usize,
+        mut made: impl FnMut(&[Learner]),
     ) -> TransformedBatch {
         let layout = &batch.layout;
         learners.clear();
@@ -273,6 +285,7 @@ impl Transformer {
             ..TransformedBatch::default()
         };
         let mut candidates = Candidates::default();
+        let mut handed = 0;
         for i in 0..batch.rows.len() {
             let learner = self.transform_row(
                 batch.row(i),
@@ -283,6 +296,13 @@ impl Transformer {
             );
             out.tallies.count(&learner);
             out.learners.push(learner);
+            if out.learners.len() - handed >= run {
+                made(&out.learners[handed..]);
+                handed = out.learners.len();
+            }
+        }
+        if handed < out.learners.len() {
+            made(&out.learners[handed..]);
         }
         out.candidates = candidates.dims;
         out
@@ -799,6 +819,43 @@ mod tests {
 
     fn keep() -> Privacy {
         Privacy::with_salt(PrivacyMode::Keep, PrivacyMode::Keep, b"")
+    }
+
+    /// The learners are handed over in runs of the size asked, the last one shorter, each once
+    /// and in order; the batch is the one `transform_batch` makes.
+    #[test]
+    fn learners_are_handed_over_in_runs_as_they_are_made() {
+        let dir = std::env::temp_dir().join(format!("lg-transform-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("runs.csv");
+        let rows: String = (1..=7)
+            .map(|i| format!("L{i},Name {i}{}\n", ",".repeat(15)))
+            .collect();
+        std::fs::write(&path, format!("{HEADER}\n{rows}")).unwrap();
+        let config = SourceConfig::default();
+        let index = prescan(std::slice::from_ref(&path), &config, 1, &|_| {}).unwrap();
+        let batch = BatchReader::new(&config, &index)
+            .next_batch()
+            .unwrap()
+            .unwrap();
+        let mut t = Transformer::new(
+            Sentinels::new(&config.sentinels),
+            keep(),
+            Date::new(2026, 11, 23).unwrap(),
+            Arc::new(GeoResolver::new()),
+        );
+        let mut runs: Vec<Vec<String>> = Vec::new();
+        let out = t.transform_batch_with(&batch, Vec::new(), 3, |made| {
+            runs.push(made.iter().map(|l| l.learner_id.clone()).collect());
+        });
+        let sizes: Vec<usize> = runs.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [3, 3, 1]);
+        let handed: Vec<String> = runs.concat();
+        let ids: Vec<String> = out.learners.iter().map(|l| l.learner_id.clone()).collect();
+        assert_eq!(handed, ids);
+        assert_eq!(ids, (1..=7).map(|i| format!("L{i}")).collect::<Vec<_>>());
+        assert_eq!(out.learners, t.transform_batch(&batch, Vec::new()).learners);
+        std::fs::remove_file(&path).unwrap();
     }
 
     /// Each dimension node is offered once per batch, however many rows name it and however
