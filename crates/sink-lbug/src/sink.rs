@@ -45,6 +45,18 @@ pub struct LbugConfig {
 /// Keys set-based deletes take at once.
 const DELETE_CHUNK: usize = 10_000;
 
+/// The learners' columns whose values differ from row to row: keys, names, e-mails, free text,
+/// instants and hashes, staged without a dictionary.
+const DISTINCT_LEARNER_COLUMNS: &[&str] = &[
+    "learner_id",
+    "full_name",
+    "email",
+    "bio",
+    "signup_at",
+    "last_active_at",
+    "content_hash",
+];
+
 /// The copy journal, in the database folder.
 const COPY_LOG: &str = "copy-progress.log";
 
@@ -272,6 +284,7 @@ impl LbugSink {
             &dir,
             label::LEARNER,
             &learner_columns,
+            DISTINCT_LEARNER_COLUMNS,
             position(label::LEARNER),
         )?);
         for (label, props) in NODE_TABLES.iter().filter(|(l, _)| *l != label::LEARNER) {
@@ -283,7 +296,9 @@ impl LbugSink {
             let mut columns = vec![("from", PropType::String), ("to", PropType::String)];
             columns.extend(props.iter().map(|p| (p.name.as_str(), p.ty)));
             if *from == label::LEARNER {
-                let staged = StagedParquet::open(&dir, *ty, &columns, position(*ty))?;
+                // A learner's relationships follow each other: its key repeats a few times, and
+                // over the table it is as distinct as the learners are.
+                let staged = StagedParquet::open(&dir, *ty, &columns, &["from"], position(*ty))?;
                 self.learner_rels.push(staged);
             } else {
                 let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();

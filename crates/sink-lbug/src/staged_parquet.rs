@@ -27,6 +27,7 @@ use learngraph_model::{Date, DateTime, Key, PropertyWriter, SinkError};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 /// Rows gathered before they are handed to the Parquet writer as one record batch.
 const BATCH_ROWS: usize = 16_384;
@@ -188,10 +189,15 @@ pub(crate) struct StagedParquet {
 impl StagedParquet {
     /// Stages `table`, whose columns are `columns` (name and type), into `dir`; resuming at
     /// `at` (closed files, rows), deletes the files after those.
+    ///
+    /// The columns named in `distinct` hold a different value in (nearly) every row: they are
+    /// written plain. A dictionary would cost the writer a hash per value and LadybugDB a decode
+    /// per value, and save nothing.
     pub fn open(
         dir: &Path,
         table: Ident,
         columns: &[(&str, PropType)],
+        distinct: &[&str],
         at: Option<(u64, u64)>,
     ) -> Result<StagedParquet, SinkError> {
         let (closed, rows) = at.unwrap_or((0, 0));
@@ -199,7 +205,11 @@ impl StagedParquet {
             .iter()
             .map(|(name, ty)| Field::new(*name, Column::data_type(*ty), true))
             .collect();
-        let props = WriterProperties::builder()
+        let props = distinct
+            .iter()
+            .fold(WriterProperties::builder(), |props, &name| {
+                props.set_column_dictionary_enabled(ColumnPath::from(name), false)
+            })
             .set_compression(Compression::UNCOMPRESSED)
             .set_statistics_enabled(EnabledStatistics::None)
             .set_max_row_group_size(ROW_GROUP_ROWS)
@@ -372,7 +382,7 @@ mod tests {
     #[test]
     fn a_checkpoint_closes_a_file_and_a_resume_deletes_the_later_ones() {
         let dir = tempfile::tempdir().unwrap();
-        let mut staged = StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, None).unwrap();
+        let mut staged = StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, &[], None).unwrap();
         assert_eq!(staged.sync().unwrap(), (0, 0), "no row, no file");
         for n in 0..3 {
             staged.push(edge(n)).unwrap();
@@ -394,11 +404,11 @@ mod tests {
         );
         drop(staged);
         // Another table's files in the same folder are not this table's to delete.
-        let mut other = StagedParquet::open(dir.path(), rel::ENROLLED_IN, EDGE, None).unwrap();
+        let mut other = StagedParquet::open(dir.path(), rel::ENROLLED_IN, EDGE, &[], None).unwrap();
         other.push(edge(9)).unwrap();
         other.sync().unwrap();
         let mut resumed =
-            StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, Some((1, 3))).unwrap();
+            StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, &[], Some((1, 3))).unwrap();
         assert_eq!(
             files(dir.path()),
             [
@@ -410,6 +420,32 @@ mod tests {
         assert_eq!(resumed.sync().unwrap(), (2, 4));
         assert_eq!(resumed.pattern(), dir.path().join("HAS_SKILL-*.parquet"));
         assert_eq!(files(dir.path()).len(), 3);
+    }
+
+    /// The distinct columns are written plain, the others with a dictionary; both read back.
+    #[test]
+    fn distinct_columns_are_written_without_a_dictionary() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut staged =
+            StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, &["from"], None).unwrap();
+        for n in 0..100 {
+            staged.push(edge(n)).unwrap();
+        }
+        staged.sync().unwrap();
+        let file = File::open(dir.path().join("HAS_SKILL-000000.parquet")).unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        let group = reader.metadata().row_group(0);
+        let dictionary: Vec<bool> = (0..2)
+            .map(|c| group.column(c).dictionary_page_offset().is_some())
+            .collect();
+        assert_eq!(
+            dictionary,
+            [false, true],
+            "from plain, to with a dictionary"
+        );
+        let batch = reader.build().unwrap().next().unwrap().unwrap();
+        assert_eq!(batch.column(0).as_string::<i32>().value(99), "L99");
+        assert_eq!(batch.column(1).as_string::<i32>().value(99), "sql");
     }
 
     #[test]
@@ -424,7 +460,8 @@ mod tests {
             ("signup_at", PropType::DateTime),
             ("content_hash", PropType::String),
         ];
-        let mut staged = StagedParquet::open(dir.path(), rel::ENROLLED_IN, &columns, None).unwrap();
+        let mut staged =
+            StagedParquet::open(dir.path(), rel::ENROLLED_IN, &columns, &[], None).unwrap();
         staged
             .push(|row| {
                 row.text(X, Some("L1"));
@@ -502,7 +539,8 @@ mod tests {
                 row.double(X, Some(1.0));
             },
         ] {
-            let mut staged = StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, None).unwrap();
+            let mut staged =
+                StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, &[], None).unwrap();
             staged.push(values).unwrap();
             let e = staged.sync().unwrap_err().to_string();
             assert!(e.contains("do not match the HAS_SKILL columns"), "{e}");
