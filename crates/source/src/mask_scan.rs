@@ -15,8 +15,9 @@
 //! followed by another quote, the delimiter or a line break. So each word is checked for that
 //! before its records are taken. At the first quote that breaks the rule, the exact scanner reads
 //! from the start of the record it is in to the end of that record, and the masks go on from
-//! there. Everything before that quote reads the same either way, which is why the records found
-//! are exactly the scanner's (the tests compare the two on random bytes).
+//! there (`Scanner::feed_masked` switches between the two). Everything before that quote reads the
+//! same either way, which is why the records found are exactly the scanner's (the tests compare
+//! the two on random bytes, in chunks of every size).
 
 use crate::blocks::{syntax, Syntax};
 use crate::scan::{RecordEnd, RecordSink};

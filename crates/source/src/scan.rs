@@ -9,7 +9,10 @@
 //! [`RecordSink`]: the bytes of each field (possibly in pieces), the end of each field, and the end
 //! of each record with its line and byte range. Speed comes from never looking at bytes one by one
 //! where it need not: inside quoted text (bios, JSON) it jumps from quote to quote, and inside
-//! unquoted fields from delimiter to delimiter, with the bit masks of `blocks.rs`.
+//! unquoted fields from delimiter to delimiter, with the bit masks of `blocks.rs`. The first pass,
+//! which keeps only a few columns, goes further with `Scanner::feed_masked`: whole records read
+//! from those masks (`mask_scan.rs`), the state machine taking over only where the quoting is not
+//! RFC 4180's.
 
 use crate::blocks::{Blocks, Stop};
 use crate::mask_scan;
