@@ -754,6 +754,17 @@ fn copy_failed(table: Ident, e: &dyn std::fmt::Display, buffer_pool_mib: u64) ->
 mod tests {
     use super::*;
 
+    /// A misspelt name would leave its column with a dictionary, silently.
+    #[test]
+    fn the_distinct_columns_are_learner_properties() {
+        for name in DISTINCT_LEARNER_COLUMNS {
+            assert!(
+                LEARNER_PROPERTIES.iter().any(|p| p.name.as_str() == *name),
+                "{name}"
+            );
+        }
+    }
+
     #[test]
     fn a_full_buffer_pool_names_the_setting_to_raise() {
         let full = "Buffer manager exception: Unable to allocate memory! The buffer pool is full \
