@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Whole-run benchmark. Generates a learner export once (bench-data/, seed 42), measures the floor
-# (a bare scan with the csv crate, the median of three), then loads the export BENCH_RUNS times (default 3) into each of
+# (a bare scan with the csv crate, the median of three), then loads the export BENCH_RUNS times
+# (default 3) into each of
 # BENCH_TARGETS (default: "import-dir embedded"; the embedded database is emptied before each run,
 # then loaded a second time unchanged), and prints rows/s, the ratio to the bare scan and peak
 # memory per run, and the median per target. The target "bolt" starts a local ArcadeDB
