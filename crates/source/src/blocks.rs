@@ -91,39 +91,15 @@ impl<'c> Blocks<'c> {
     }
 }
 
-/// Classifies a block with SSE2, which every x86-64 processor has.
-#[cfg(target_arch = "x86_64")]
+/// Classifies a block into the scanner's two masks (the line feed twice in the first, which
+/// costs nothing: the same compare is made once).
 fn classify(block: &[u8; 64], delimiter: u8) -> Masks {
-    use safe_arch::{
-        cmp_eq_mask_i8_m128i as eq, load_unaligned_m128i, move_mask_i8_m128i,
-        set_splat_i8_m128i as splat,
-    };
-    let (quote, lf, cr, d) = (
-        splat(b'"' as i8),
-        splat(b'\n' as i8),
-        splat(b'\r' as i8),
-        splat(delimiter as i8),
-    );
-    let mut m = Masks::default();
-    for (k, lane) in block.chunks_exact(16).enumerate() {
-        let v = load_unaligned_m128i(lane.try_into().expect("16 bytes"));
-        let line_feed = eq(v, lf);
-        let quoted = eq(v, quote) | line_feed;
-        let unquoted = eq(v, d) | line_feed | eq(v, cr);
-        m.quoted |= u64::from(move_mask_i8_m128i(quoted) as u16) << (16 * k);
-        m.unquoted |= u64::from(move_mask_i8_m128i(unquoted) as u16) << (16 * k);
-    }
-    m
+    let [quoted, unquoted] = masks(block, [[b'"', b'\n', b'\n'], [delimiter, b'\n', b'\r']]);
+    Masks { quoted, unquoted }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
-fn classify(block: &[u8; 64], delimiter: u8) -> Masks {
-    classify_bytewise(block, delimiter)
-}
-
-/// Classifies a block a byte at a time: the reference the SIMD version is tested against, and
-/// the version used where there is none.
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+/// Classifies a block a byte at a time: the reference the scanner's masks are tested against.
+#[cfg(test)]
 fn classify_bytewise(block: &[u8; 64], delimiter: u8) -> Masks {
     let mut m = Masks::default();
     for (k, &b) in block.iter().enumerate() {
@@ -143,38 +119,60 @@ pub(crate) struct Syntax {
     pub carriage_return: u64,
 }
 
-/// Classifies a word with SSE2, which every x86-64 processor has.
-#[cfg(target_arch = "x86_64")]
+/// Classifies a word into its [`Syntax`].
+// Inlined into the masked scan's loop (its one caller), as it was before it shared `masks`.
+#[inline(always)]
 pub(crate) fn syntax(word: &[u8; 64], delimiter: u8) -> Syntax {
+    let [quote, delimiter, line_feed, carriage_return] =
+        masks(word, [[b'"'], [delimiter], [b'\n'], [b'\r']]);
+    Syntax {
+        quote,
+        delimiter,
+        line_feed,
+        carriage_return,
+    }
+}
+
+/// For each group of bytes, the mask of the word's bytes that are one of the group's: bit `k` is
+/// set when byte `k` is. With SSE2, which every x86-64 processor has: a group's compares are
+/// joined before each 16-byte lane becomes bits, so that a mask costs one bit extraction a lane
+/// however many bytes it stands for. Inlined, so that the groups are constants.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn masks<const N: usize, const G: usize>(word: &[u8; 64], groups: [[u8; G]; N]) -> [u64; N] {
     use safe_arch::{
         cmp_eq_mask_i8_m128i as eq, load_unaligned_m128i, move_mask_i8_m128i,
         set_splat_i8_m128i as splat,
     };
-    let (quote, lf, cr, d) = (
-        splat(b'"' as i8),
-        splat(b'\n' as i8),
-        splat(b'\r' as i8),
-        splat(delimiter as i8),
-    );
-    let mut s = Syntax::default();
+    const { assert!(G > 0, "a group has a byte") };
+    let needles = groups.map(|group| group.map(|b| splat(b as i8)));
+    let mut out = [0u64; N];
     for (k, lane) in word.chunks_exact(16).enumerate() {
         let v = load_unaligned_m128i(lane.try_into().expect("16 bytes"));
-        let bits = |m| u64::from(move_mask_i8_m128i(m) as u16) << (16 * k);
-        s.quote |= bits(eq(v, quote));
-        s.delimiter |= bits(eq(v, d));
-        s.line_feed |= bits(eq(v, lf));
-        s.carriage_return |= bits(eq(v, cr));
+        for (mask, group) in out.iter_mut().zip(&needles) {
+            let mut hit = eq(v, group[0]);
+            for &needle in &group[1..] {
+                hit |= eq(v, needle);
+            }
+            *mask |= u64::from(move_mask_i8_m128i(hit) as u16) << (16 * k);
+        }
     }
-    s
+    out
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(crate) fn syntax(word: &[u8; 64], delimiter: u8) -> Syntax {
-    syntax_bytewise(word, delimiter)
+fn masks<const N: usize, const G: usize>(word: &[u8; 64], groups: [[u8; G]; N]) -> [u64; N] {
+    let mut out = [0u64; N];
+    for (k, b) in word.iter().enumerate() {
+        for (mask, group) in out.iter_mut().zip(&groups) {
+            *mask |= u64::from(group.contains(b)) << k;
+        }
+    }
+    out
 }
 
 /// [`syntax`] a byte at a time: the reference the SIMD version is tested against.
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[cfg(test)]
 fn syntax_bytewise(word: &[u8; 64], delimiter: u8) -> Syntax {
     let mut s = Syntax::default();
     for (k, &b) in word.iter().enumerate() {
