@@ -5,7 +5,8 @@
 //! search pays its set-up each time and reads the same bytes again from each new start. Here each
 //! 64-byte block is classified once, with SIMD compares, into two bit masks (the bytes that matter
 //! inside quotes, and those that matter outside), and every search in the block is a shift and a
-//! count of trailing zeros.
+//! count of trailing zeros. The first pass's masked scan (`mask_scan`) classifies its words with
+//! the same routine (`masks`), into one mask per byte of the quoting ([`Syntax`]).
 
 /// Bit `k` of each mask is set when byte `k` of the block is one the scanner stops at.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
