@@ -24,7 +24,7 @@ use learngraph_sink_import::out_file::{OutFile, PageCache};
 use serde::{Deserialize, Serialize};
 
 use crate::schema::{ddl, NODE_TABLES, REL_TABLES};
-use crate::staged_parquet::StagedParquet;
+use crate::staged_parquet::{Layout, StagedParquet};
 
 /// Settings of the embedded target.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,7 +46,7 @@ pub struct LbugConfig {
 const DELETE_CHUNK: usize = 10_000;
 
 /// The learners' columns whose values differ from row to row: keys, names, e-mails, free text,
-/// instants and hashes, staged without a dictionary.
+/// instants, row numbers and hashes, staged without a dictionary.
 const DISTINCT_LEARNER_COLUMNS: &[&str] = &[
     "learner_id",
     "full_name",
@@ -54,8 +54,12 @@ const DISTINCT_LEARNER_COLUMNS: &[&str] = &[
     "bio",
     "signup_at",
     "last_active_at",
+    "source_row",
     "content_hash",
 ];
+
+/// The learners' columns that hold a value in every row.
+const REQUIRED_LEARNER_COLUMNS: &[&str] = &["learner_id", "source_row", "content_hash"];
 
 /// The copy journal, in the database folder.
 const COPY_LOG: &str = "copy-progress.log";
@@ -284,7 +288,10 @@ impl LbugSink {
             &dir,
             label::LEARNER,
             &learner_columns,
-            DISTINCT_LEARNER_COLUMNS,
+            Layout {
+                distinct: DISTINCT_LEARNER_COLUMNS,
+                required: REQUIRED_LEARNER_COLUMNS,
+            },
             position(label::LEARNER),
         )?);
         for (label, props) in NODE_TABLES.iter().filter(|(l, _)| *l != label::LEARNER) {
@@ -298,7 +305,11 @@ impl LbugSink {
             if *from == label::LEARNER {
                 // A learner's relationships follow each other: its key repeats a few times, and
                 // over the table it is as distinct as the learners are.
-                let staged = StagedParquet::open(&dir, *ty, &columns, &["from"], position(*ty))?;
+                let layout = Layout {
+                    distinct: &["from"],
+                    required: &["from", "to"],
+                };
+                let staged = StagedParquet::open(&dir, *ty, &columns, layout, position(*ty))?;
                 self.learner_rels.push(staged);
             } else {
                 let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
@@ -754,10 +765,14 @@ fn copy_failed(table: Ident, e: &dyn std::fmt::Display, buffer_pool_mib: u64) ->
 mod tests {
     use super::*;
 
-    /// A misspelt name would leave its column with a dictionary, silently.
+    /// A misspelt name would leave its column with a dictionary, or with definition levels,
+    /// silently.
     #[test]
-    fn the_distinct_columns_are_learner_properties() {
-        for name in DISTINCT_LEARNER_COLUMNS {
+    fn the_distinct_and_required_columns_are_learner_properties() {
+        for name in DISTINCT_LEARNER_COLUMNS
+            .iter()
+            .chain(REQUIRED_LEARNER_COLUMNS)
+        {
             assert!(
                 LEARNER_PROPERTIES.iter().any(|p| p.name.as_str() == *name),
                 "{name}"

@@ -19,7 +19,8 @@ use std::sync::Arc;
 use arrow_array::builder::{
     ArrayBuilder, Date32Builder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use learngraph_model::properties::hex16;
 use learngraph_model::schema::{Ident, PropType};
@@ -34,6 +35,12 @@ const BATCH_ROWS: usize = 16_384;
 
 /// Rows per row group: LadybugDB reads row groups in parallel.
 const ROW_GROUP_ROWS: usize = 122_880;
+
+/// Room for a batch like one of `n` items or bytes, and some more: a batch that outgrows its
+/// builder copies it whole.
+fn room(n: usize) -> usize {
+    n + n / 4
+}
 
 /// One column being built, typed by the model's property type.
 enum Column {
@@ -67,13 +74,39 @@ impl Column {
         }
     }
 
+    /// The column's values as an array. The builder starts again with room for as many rows and
+    /// bytes as the array holds: arrow's `finish` leaves it empty, and growing it back by
+    /// doubling copied each batch's text several times into freshly faulted pages.
     fn finish(&mut self) -> ArrayRef {
         match self {
-            Column::Text(b) => Arc::new(b.finish()),
-            Column::Long(b) => Arc::new(b.finish()),
-            Column::Double(b) => Arc::new(b.finish()),
-            Column::Date(b) => Arc::new(b.finish()),
-            Column::TextList(b) => Arc::new(b.finish()),
+            Column::Text(b) => {
+                let array = b.finish();
+                *b = StringBuilder::with_capacity(array.len(), room(array.value_data().len()));
+                Arc::new(array)
+            }
+            Column::Long(b) => {
+                let array = b.finish();
+                *b = Int64Builder::with_capacity(array.len());
+                Arc::new(array)
+            }
+            Column::Double(b) => {
+                let array = b.finish();
+                *b = Float64Builder::with_capacity(array.len());
+                Arc::new(array)
+            }
+            Column::Date(b) => {
+                let array = b.finish();
+                *b = Date32Builder::with_capacity(array.len());
+                Arc::new(array)
+            }
+            Column::TextList(b) => {
+                let array = b.finish();
+                let items = array.values().as_string::<i32>();
+                let values =
+                    StringBuilder::with_capacity(room(items.len()), room(items.value_data().len()));
+                *b = ListBuilder::with_capacity(values, array.len());
+                Arc::new(array)
+            }
         }
     }
 
@@ -186,26 +219,37 @@ pub(crate) struct StagedParquet {
     pub rows: u64,
 }
 
+/// How a staged table's columns are written, besides their types.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Layout<'a> {
+    /// Columns holding a different value in (nearly) every row: written plain. A dictionary
+    /// would cost the writer a hash per value and LadybugDB a decode per value, and save nothing.
+    pub distinct: &'a [&'a str],
+    /// Columns holding a value in every row: declared required, so that the writer encodes no
+    /// definition level for them. A row without one is refused with its batch.
+    pub required: &'a [&'a str],
+}
+
 impl StagedParquet {
-    /// Stages `table`, whose columns are `columns` (name and type), into `dir`; resuming at
-    /// `at` (closed files, rows), deletes the files after those.
-    ///
-    /// The columns named in `distinct` hold a different value in (nearly) every row: they are
-    /// written plain. A dictionary would cost the writer a hash per value and LadybugDB a decode
-    /// per value, and save nothing.
+    /// Stages `table`, whose columns are `columns` (name and type) written as `layout` says,
+    /// into `dir`; resuming at `at` (closed files, rows), deletes the files after those.
     pub fn open(
         dir: &Path,
         table: Ident,
         columns: &[(&str, PropType)],
-        distinct: &[&str],
+        layout: Layout<'_>,
         at: Option<(u64, u64)>,
     ) -> Result<StagedParquet, SinkError> {
         let (closed, rows) = at.unwrap_or((0, 0));
         let fields: Vec<Field> = columns
             .iter()
-            .map(|(name, ty)| Field::new(*name, Column::data_type(*ty), true))
+            .map(|(name, ty)| {
+                let nullable = !layout.required.contains(name);
+                Field::new(*name, Column::data_type(*ty), nullable)
+            })
             .collect();
-        let props = distinct
+        let props = layout
+            .distinct
             .iter()
             .fold(WriterProperties::builder(), |props, &name| {
                 props.set_column_dictionary_enabled(ColumnPath::from(name), false)
@@ -382,7 +426,8 @@ mod tests {
     #[test]
     fn a_checkpoint_closes_a_file_and_a_resume_deletes_the_later_ones() {
         let dir = tempfile::tempdir().unwrap();
-        let mut staged = StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, &[], None).unwrap();
+        let mut staged =
+            StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, Layout::default(), None).unwrap();
         assert_eq!(staged.sync().unwrap(), (0, 0), "no row, no file");
         for n in 0..3 {
             staged.push(edge(n)).unwrap();
@@ -404,11 +449,19 @@ mod tests {
         );
         drop(staged);
         // Another table's files in the same folder are not this table's to delete.
-        let mut other = StagedParquet::open(dir.path(), rel::ENROLLED_IN, EDGE, &[], None).unwrap();
+        let mut other =
+            StagedParquet::open(dir.path(), rel::ENROLLED_IN, EDGE, Layout::default(), None)
+                .unwrap();
         other.push(edge(9)).unwrap();
         other.sync().unwrap();
-        let mut resumed =
-            StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, &[], Some((1, 3))).unwrap();
+        let mut resumed = StagedParquet::open(
+            dir.path(),
+            rel::HAS_SKILL,
+            EDGE,
+            Layout::default(),
+            Some((1, 3)),
+        )
+        .unwrap();
         assert_eq!(
             files(dir.path()),
             [
@@ -426,8 +479,12 @@ mod tests {
     #[test]
     fn distinct_columns_are_written_without_a_dictionary() {
         let dir = tempfile::tempdir().unwrap();
+        let layout = Layout {
+            distinct: &["from"],
+            required: &[],
+        };
         let mut staged =
-            StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, &["from"], None).unwrap();
+            StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, layout, None).unwrap();
         for n in 0..100 {
             staged.push(edge(n)).unwrap();
         }
@@ -448,6 +505,40 @@ mod tests {
         assert_eq!(batch.column(1).as_string::<i32>().value(99), "sql");
     }
 
+    /// A required column is written without definition levels and reads back; a row without its
+    /// value is refused, the file named.
+    #[test]
+    fn required_columns_have_no_definition_levels_and_refuse_a_null() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout {
+            distinct: &[],
+            required: &["to"],
+        };
+        let mut staged =
+            StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, layout, None).unwrap();
+        for n in 0..10 {
+            staged.push(edge(n)).unwrap();
+        }
+        staged.sync().unwrap();
+        let file = File::open(dir.path().join("HAS_SKILL-000000.parquet")).unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        let schema = reader.metadata().file_metadata().schema_descr_ptr();
+        let levels: Vec<i16> = (0..2).map(|c| schema.column(c).max_def_level()).collect();
+        assert_eq!(levels, [1, 0], "from optional, to required");
+        let batch = reader.build().unwrap().next().unwrap().unwrap();
+        assert_eq!(batch.column(1).as_string::<i32>().value(9), "sql");
+
+        staged
+            .push(|row| {
+                row.key("L10");
+                row.text(X, None);
+            })
+            .unwrap();
+        let e = staged.sync().unwrap_err().to_string();
+        assert!(e.contains("HAS_SKILL-000001.parquet"), "{e}");
+        assert!(e.contains("Column 'to'"), "{e}");
+    }
+
     #[test]
     fn values_read_back_typed_and_nulls_stay_null() {
         let dir = tempfile::tempdir().unwrap();
@@ -460,8 +551,14 @@ mod tests {
             ("signup_at", PropType::DateTime),
             ("content_hash", PropType::String),
         ];
-        let mut staged =
-            StagedParquet::open(dir.path(), rel::ENROLLED_IN, &columns, &[], None).unwrap();
+        let mut staged = StagedParquet::open(
+            dir.path(),
+            rel::ENROLLED_IN,
+            &columns,
+            Layout::default(),
+            None,
+        )
+        .unwrap();
         staged
             .push(|row| {
                 row.text(X, Some("L1"));
@@ -540,7 +637,8 @@ mod tests {
             },
         ] {
             let mut staged =
-                StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, &[], None).unwrap();
+                StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, Layout::default(), None)
+                    .unwrap();
             staged.push(values).unwrap();
             let e = staged.sync().unwrap_err().to_string();
             assert!(e.contains("do not match the HAS_SKILL columns"), "{e}");
