@@ -506,7 +506,7 @@ mod tests {
     }
 
     /// A required column is written without definition levels and reads back; a row without its
-    /// value is refused, the file named.
+    /// value is refused, the file and the column named.
     #[test]
     fn required_columns_have_no_definition_levels_and_refuse_a_null() {
         let dir = tempfile::tempdir().unwrap();
