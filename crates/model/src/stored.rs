@@ -34,6 +34,10 @@ impl StoredLearners {
 
     /// The stored `content_hash` of learner `id`, if stored; marks it as held by the export.
     pub fn visit(&mut self, id: &str) -> Option<u64> {
+        // A first load into an empty target hashes no key.
+        if self.hashes.is_empty() {
+            return None;
+        }
         let key = key_hash(id);
         let hash = self.hashes.get(&key).copied()?;
         self.seen.insert(key);
@@ -80,5 +84,9 @@ mod tests {
         summary.record_missing(&mut missing);
         assert_eq!(summary.learners_missing, 2);
         assert_eq!(summary.missing_sample, ["b", "z"]);
+
+        let mut empty = StoredLearners::default();
+        assert_eq!(empty.visit("a"), None);
+        assert!(!empty.is_missing("a"));
     }
 }
