@@ -17,10 +17,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    ArrayBuilder, Date32Builder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
+    ArrayBuilder, Date32Builder, Float64Builder, Int64Builder, ListBuilder, PrimitiveBuilder,
+    StringBuilder,
 };
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::types::ArrowPrimitiveType;
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use learngraph_model::properties::hex16;
 use learngraph_model::schema::{Ident, PropType};
@@ -40,6 +42,18 @@ const ROW_GROUP_ROWS: usize = 122_880;
 /// builder copies it whole.
 fn room(n: usize) -> usize {
     n + n / 4
+}
+
+/// A text builder with room for a batch like `array`.
+fn text_builder_like(array: &StringArray) -> StringBuilder {
+    StringBuilder::with_capacity(room(array.len()), room(array.value_data().len()))
+}
+
+/// A primitive column's values; its builder starts again with room for as many.
+fn finish_primitive<T: ArrowPrimitiveType>(b: &mut PrimitiveBuilder<T>) -> ArrayRef {
+    let array = b.finish();
+    *b = PrimitiveBuilder::with_capacity(array.len());
+    Arc::new(array)
 }
 
 /// One column being built, typed by the model's property type.
@@ -74,36 +88,22 @@ impl Column {
         }
     }
 
-    /// The column's values as an array. The builder starts again with room for as many rows and
-    /// bytes as the array holds: arrow's `finish` leaves it empty, and growing it back by
-    /// doubling copied each batch's text several times into freshly faulted pages.
+    /// The column's values as an array. The builder starts again with room for a batch like
+    /// this one: arrow's `finish` leaves it empty, and growing it back by doubling copied each
+    /// batch's text several times into freshly faulted pages.
     fn finish(&mut self) -> ArrayRef {
         match self {
             Column::Text(b) => {
                 let array = b.finish();
-                *b = StringBuilder::with_capacity(array.len(), room(array.value_data().len()));
+                *b = text_builder_like(&array);
                 Arc::new(array)
             }
-            Column::Long(b) => {
-                let array = b.finish();
-                *b = Int64Builder::with_capacity(array.len());
-                Arc::new(array)
-            }
-            Column::Double(b) => {
-                let array = b.finish();
-                *b = Float64Builder::with_capacity(array.len());
-                Arc::new(array)
-            }
-            Column::Date(b) => {
-                let array = b.finish();
-                *b = Date32Builder::with_capacity(array.len());
-                Arc::new(array)
-            }
+            Column::Long(b) => finish_primitive(b),
+            Column::Double(b) => finish_primitive(b),
+            Column::Date(b) => finish_primitive(b),
             Column::TextList(b) => {
                 let array = b.finish();
-                let items = array.values().as_string::<i32>();
-                let values =
-                    StringBuilder::with_capacity(room(items.len()), room(items.value_data().len()));
+                let values = text_builder_like(array.values().as_string::<i32>());
                 *b = ListBuilder::with_capacity(values, array.len());
                 Arc::new(array)
             }
