@@ -64,10 +64,17 @@ pub trait LearnerEncoder: Send {
     /// Appends the encoding of `learners` to `out`: to its buffers, and to its counts.
     fn append(&mut self, learners: &[Learner], out: &mut Encoded);
 
+    /// Completes `out` once the batch's last learners are appended: for an encoder that gathers
+    /// them and encodes the batch as a whole.
+    fn finish(&mut self, out: &mut Encoded) {
+        let _ = out;
+    }
+
     /// Encodes `learners` into `out`, whose buffers are cleared first and then reused.
     fn encode(&mut self, learners: &[Learner], out: &mut Encoded) {
         out.clear();
         self.append(learners, out);
+        self.finish(out);
     }
 }
 

@@ -111,6 +111,9 @@ fn transform_all(work: &mut Work<'_>, batches: &[RowBatch]) -> usize {
                 out
             }
         };
+        if let Some(e) = work.encoder.as_mut() {
+            e.finish(&mut work.encoded);
+        }
         total += out.learners.len();
         learners = out.learners;
     }

@@ -746,6 +746,9 @@ fn transform_stage(stage: Stage<'_>, t: &mut Transformer) -> Duration {
                 e.append(made, out);
             }
         });
+        if let (Some(e), Some(out)) = (encoder.as_deref_mut(), encoded.as_mut()) {
+            e.finish(out);
+        }
         busy += started.elapsed();
         let item = Transformed {
             encoded,

@@ -13,12 +13,15 @@
 //!
 //! - [`schema`]: node and relationship tables, derived from the model's property lists.
 //! - [`sink`]: the [`LbugSink`], staging and bulk copy.
+//! - `learner_tables`: the learners and their relationships encoded as Parquet row groups, by
+//!   the transform workers on a first load.
 //! - `staged_parquet`: the Parquet files the learners and their relationships are staged in.
 //! - [`query`]: [`LbugGraph`], read queries with parameters, values converted to JSON.
 //!
 //! The C++ library is linked as a shared library built once by `scripts/setup.sh`; see
 //! `DEVELOPERS.md`.
 
+mod learner_tables;
 pub mod query;
 pub mod schema;
 pub mod sink;

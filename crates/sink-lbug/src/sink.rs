@@ -1,7 +1,9 @@
 //! The [`LbugSink`]: batches staged as files, bulk-copied into LadybugDB when the run finishes.
 //!
 //! The learners and their relationships, the millions of rows, are staged as typed Parquet
-//! (`staged_parquet`); the dimension tables, a few thousand rows, as CSV.
+//! (`staged_parquet`), encoded by the transform workers on a first load and by the sink itself
+//! into a populated database, where it decides learner by learner what to copy
+//! (`learner_tables`); the dimension tables, a few thousand rows, as CSV.
 //!
 //! Crash-safe resume: a checkpoint syncs the staged files and records their lengths (for the
 //! Parquet files, how many are closed); a resumed run cuts them back to those lengths and reads
@@ -17,14 +19,18 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use lbug::{Connection, Database, LogicalType, SystemConfig, Value};
-use learngraph_model::schema::{label, rel, Ident, PropType, LEARNER_PROPERTIES};
-use learngraph_model::{GraphSink, Learner, LearnerBatch, SinkError, StoredLearners, WriteSummary};
+use learngraph_model::schema::{label, rel, Ident};
+use learngraph_model::{
+    Encoded, GraphSink, Learner, LearnerBatch, LearnerEncoder, SinkError, StoredLearners,
+    WriteSummary,
+};
 use learngraph_sink_import::csv_out::RowBuf;
 use learngraph_sink_import::out_file::{OutFile, PageCache};
 use serde::{Deserialize, Serialize};
 
+use crate::learner_tables::{table_defs, LearnerTables};
 use crate::schema::{ddl, NODE_TABLES, REL_TABLES};
-use crate::staged_parquet::{Layout, StagedParquet};
+use crate::staged_parquet::StagedParquet;
 
 /// Settings of the embedded target.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,21 +51,8 @@ pub struct LbugConfig {
 /// Keys set-based deletes take at once.
 const DELETE_CHUNK: usize = 10_000;
 
-/// The learners' columns whose values differ from row to row: keys, names, e-mails, free text,
-/// instants, row numbers and hashes, staged without a dictionary.
-const DISTINCT_LEARNER_COLUMNS: &[&str] = &[
-    "learner_id",
-    "full_name",
-    "email",
-    "bio",
-    "signup_at",
-    "last_active_at",
-    "source_row",
-    "content_hash",
-];
-
-/// The learners' columns that hold a value in every row.
-const REQUIRED_LEARNER_COLUMNS: &[&str] = &["learner_id", "source_row", "content_hash"];
+/// Learners the sink stages itself (into a populated database) that it encodes as one row group.
+const BATCH_ROWS: usize = 16_384;
 
 /// The copy journal, in the database folder.
 const COPY_LOG: &str = "copy-progress.log";
@@ -165,6 +158,10 @@ pub struct LbugSink {
     learners: Option<StagedParquet>,
     /// The learners' relationships, staged in [`REL_TABLES`] order.
     learner_rels: Vec<StagedParquet>,
+    /// The rows of the learners this sink decides to copy, and their encoding; a first load's
+    /// come encoded by the transform workers (see `learner_tables`).
+    tables: LearnerTables,
+    encoded: Encoded,
     /// Learners whose stored version is replaced, and their staged file.
     changed: Vec<String>,
     changed_file: Option<Staged>,
@@ -181,17 +178,19 @@ impl LbugSink {
     /// A sink for the database folder `config.dir`; nothing is touched until [`GraphSink::open`].
     pub fn new(config: LbugConfig) -> Self {
         LbugSink {
-            config,
             db: None,
             existing: Existing::default(),
             staged: Vec::new(),
             learners: None,
             learner_rels: Vec::new(),
+            tables: LearnerTables::new(config.geo_relationships),
+            encoded: Encoded::default(),
             changed: Vec::new(),
             changed_file: None,
             copied_all: false,
             row: RowBuf::default(),
             summary: WriteSummary::default(),
+            config,
         }
     }
 
@@ -280,42 +279,30 @@ impl LbugSink {
         let position = |table: Ident| at.and_then(|c| c.staged.get(table.as_str()).copied());
         self.staged.clear();
         self.learner_rels.clear();
-        let learner_columns: Vec<(&str, PropType)> = LEARNER_PROPERTIES
-            .iter()
-            .map(|p| (p.name.as_str(), p.ty))
-            .collect();
-        self.learners = Some(StagedParquet::open(
-            &dir,
-            label::LEARNER,
-            &learner_columns,
-            Layout {
-                distinct: DISTINCT_LEARNER_COLUMNS,
-                required: REQUIRED_LEARNER_COLUMNS,
-            },
-            position(label::LEARNER),
-        )?);
+        for def in table_defs() {
+            let staged = StagedParquet::open(
+                &dir,
+                def.table,
+                &def.columns,
+                def.layout,
+                position(def.table),
+            )?;
+            if def.table == label::LEARNER {
+                self.learners = Some(staged);
+            } else {
+                self.learner_rels.push(staged);
+            }
+        }
         for (label, props) in NODE_TABLES.iter().filter(|(l, _)| *l != label::LEARNER) {
             let columns: Vec<&str> = props.iter().map(|p| p.name.as_str()).collect();
             self.staged
                 .push(Staged::create(&dir, *label, &columns, position(*label))?);
         }
-        for (ty, from, _, props) in REL_TABLES {
-            let mut columns = vec![("from", PropType::String), ("to", PropType::String)];
-            columns.extend(props.iter().map(|p| (p.name.as_str(), p.ty)));
-            if *from == label::LEARNER {
-                // A learner's relationships follow each other: its key repeats a few times, and
-                // over the table it is as distinct as the learners are.
-                let layout = Layout {
-                    distinct: &["from"],
-                    required: &["from", "to"],
-                };
-                let staged = StagedParquet::open(&dir, *ty, &columns, layout, position(*ty))?;
-                self.learner_rels.push(staged);
-            } else {
-                let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
-                self.staged
-                    .push(Staged::create(&dir, *ty, &names, position(*ty))?);
-            }
+        for (ty, _, _, props) in REL_TABLES.iter().filter(|r| r.1 != label::LEARNER) {
+            let mut columns = vec!["from", "to"];
+            columns.extend(props.iter().map(|p| p.name.as_str()));
+            self.staged
+                .push(Staged::create(&dir, *ty, &columns, position(*ty))?);
         }
         let mut changed = Staged::create(&dir, CHANGED, &["learner_id"], position(CHANGED))?;
         self.changed = changed.keys()?;
@@ -429,40 +416,40 @@ impl LbugSink {
             }
             None => self.summary.learners_added += 1,
         }
-        if let Some(learners) = self.learners.as_mut() {
-            learners.push(|row| l.write_properties(row))?;
-        }
-        let rels = &mut self.learner_rels;
-        let has_skill = learner_rel(rels, rel::HAS_SKILL);
-        for skill in &l.skills {
-            has_skill.push(|row| {
-                row.key(&l.learner_id);
-                row.key(skill);
-            })?;
-        }
-        let enrolled_in = learner_rel(rels, rel::ENROLLED_IN);
-        for e in &l.enrollments {
-            enrolled_in.push(|row| {
-                row.key(&l.learner_id);
-                row.key(&e.cohort_id);
-                e.write_properties(row);
-            })?;
-        }
-        if self.config.geo_relationships {
-            for (target, ty) in [
-                (&l.city_of_residence_id, rel::LIVES_IN),
-                (&l.country_of_residence_code, rel::RESIDES_IN),
-                (&l.country_of_origin_code, rel::FROM_COUNTRY),
-            ] {
-                if let Some(t) = target {
-                    learner_rel(rels, ty).push(|row| {
-                        row.key(&l.learner_id);
-                        row.key(t);
-                    })?;
-                }
+        self.tables.push(l);
+        Ok(())
+    }
+
+    /// Stages the learners and relationships encoded in `encoded`, whose outputs follow
+    /// [`table_defs`].
+    fn append_encoded(&mut self, encoded: &Encoded) -> Result<(), SinkError> {
+        let staged = self.learners.iter_mut().chain(&mut self.learner_rels);
+        for (staged, bytes) in staged.zip(&encoded.outputs) {
+            if !bytes.is_empty() {
+                staged.append(bytes)?;
             }
         }
         Ok(())
+    }
+
+    /// Encodes the learners gathered by [`LbugSink::stage_learner`] and stages them.
+    fn flush_tables(&mut self) -> Result<(), SinkError> {
+        if self.tables.rows() == 0 {
+            return Ok(());
+        }
+        let mut encoded = std::mem::take(&mut self.encoded);
+        let result = match self.tables.encode(&mut encoded) {
+            Ok(()) => self.append_encoded(&encoded),
+            Err((table, message)) => {
+                let mut staged = self.learners.iter().chain(&self.learner_rels);
+                Err(match staged.find(|s| s.table() == table) {
+                    Some(s) => s.error(&message),
+                    None => self.target_error(message),
+                })
+            }
+        };
+        self.encoded = encoded;
+        result
     }
 
     /// Finds the stored learners the export does not hold; deletes them if so configured.
@@ -527,6 +514,7 @@ impl LbugSink {
     /// has rows, in load order, skipping the copies a crashed run committed (see the module
     /// documentation).
     fn copy_staged(&mut self, conn: &Connection<'_>) -> Result<(), SinkError> {
+        self.flush_tables()?;
         for staged in &mut self.staged {
             staged.file.flush()?;
         }
@@ -667,6 +655,7 @@ impl GraphSink for LbugSink {
     }
 
     fn checkpoint(&mut self) -> Result<serde_json::Value, SinkError> {
+        self.flush_tables()?;
         let mut staged = BTreeMap::new();
         for s in self.staged.iter_mut().chain(self.changed_file.as_mut()) {
             staged.insert(s.table.to_string(), s.sync()?);
@@ -707,10 +696,32 @@ impl GraphSink for LbugSink {
 
     fn write(&mut self, batch: &LearnerBatch) -> Result<(), SinkError> {
         self.stage_dimensions(batch)?;
-        for learner in &batch.learners {
-            self.stage_learner(learner)?;
+        let tables = self.learner_rels.len() + 1;
+        match &batch.encoded {
+            // Only a first load's learners come encoded: every one of them is new.
+            Some(e) if e.outputs.len() == tables && self.existing.learners.is_empty() => {
+                self.summary.learners_added += batch.learners.len() as u64;
+                self.flush_tables()?;
+                self.append_encoded(e)
+            }
+            _ => {
+                for learner in &batch.learners {
+                    self.stage_learner(learner)?;
+                }
+                if self.tables.rows() >= BATCH_ROWS {
+                    self.flush_tables()?;
+                }
+                Ok(())
+            }
         }
-        Ok(())
+    }
+
+    /// On a first load, the transform workers encode the learners (see `learner_tables`).
+    fn encoder(&self) -> Option<Box<dyn LearnerEncoder>> {
+        let first_load = self.existing.learners.is_empty();
+        first_load.then(|| {
+            Box::new(LearnerTables::new(self.config.geo_relationships)) as Box<dyn LearnerEncoder>
+        })
     }
 
     fn finish(&mut self) -> Result<WriteSummary, SinkError> {
@@ -742,13 +753,6 @@ impl GraphSink for LbugSink {
     }
 }
 
-/// The staged relationship table `ty` of the learners.
-fn learner_rel(rels: &mut [StagedParquet], ty: Ident) -> &mut StagedParquet {
-    rels.iter_mut()
-        .find(|s| s.table() == ty)
-        .unwrap_or_else(|| unreachable!("every relationship of a learner is staged"))
-}
-
 /// The message of a failed `COPY`: LadybugDB's, with what to change when its page cache was too
 /// small (a copy of 17 million learners needs more than 640 MiB).
 fn copy_failed(table: Ident, e: &dyn std::fmt::Display, buffer_pool_mib: u64) -> String {
@@ -764,21 +768,6 @@ fn copy_failed(table: Ident, e: &dyn std::fmt::Display, buffer_pool_mib: u64) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A misspelt name would leave its column with a dictionary, or with definition levels,
-    /// silently.
-    #[test]
-    fn the_distinct_and_required_columns_are_learner_properties() {
-        for name in DISTINCT_LEARNER_COLUMNS
-            .iter()
-            .chain(REQUIRED_LEARNER_COLUMNS)
-        {
-            assert!(
-                LEARNER_PROPERTIES.iter().any(|p| p.name.as_str() == *name),
-                "{name}"
-            );
-        }
-    }
 
     #[test]
     fn a_full_buffer_pool_names_the_setting_to_raise() {

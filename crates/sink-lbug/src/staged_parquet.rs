@@ -7,6 +7,13 @@
 //! Timestamps stay ISO text, which LadybugDB casts as it does from CSV; its Parquet reader reads
 //! the writer's timestamp columns as plain integers.
 //!
+//! Rows are encoded apart from the file they go to: a [`TableEncoder`] gathers them column by
+//! column and writes them as a small Parquet file in memory, one row group, on whichever thread
+//! made them (a transform worker, on a first load). [`StagedParquet::append`] then copies that
+//! row group's encoded column chunks into the staged file as they are, so the one thread that
+//! writes the files neither builds columns nor encodes values. LadybugDB copies row groups of a
+//! batch (5,000 rows) as fast as larger ones (BENCHMARKS.md).
+//!
 //! A Parquet file is only readable once its footer is written, so it cannot be cut back to a
 //! checkpoint like a CSV file. Instead a checkpoint closes the current file (footer, then
 //! `fsync`) and the next row starts a new one; a resumed run deletes the files after the
@@ -24,19 +31,20 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::ArrowPrimitiveType;
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use bytes::Bytes;
 use learngraph_model::properties::hex16;
 use learngraph_model::schema::{Ident, PropType};
 use learngraph_model::{Date, DateTime, Key, PropertyWriter, SinkError};
-use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::ArrowWriterOptions;
+use parquet::arrow::{ArrowSchemaConverter, ArrowWriter};
 use parquet::basic::Compression;
-use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use parquet::schema::types::ColumnPath;
-
-/// Rows gathered before they are handed to the Parquet writer as one record batch.
-const BATCH_ROWS: usize = 16_384;
-
-/// Rows per row group: LadybugDB reads row groups in parallel.
-const ROW_GROUP_ROWS: usize = 122_880;
+use parquet::column::writer::ColumnCloseResult;
+use parquet::errors::ParquetError;
+use parquet::file::metadata::ParquetMetaDataReader;
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesPtr};
+use parquet::file::reader::{ChunkReader, Length};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::{ColumnPath, TypePtr};
 
 /// Room for a batch like one of `n` items or bytes, and some more: a batch that outgrows its
 /// builder copies it whole.
@@ -124,7 +132,7 @@ impl Column {
 /// Appends one row's values, column after column, in the table's column order: the ends of a
 /// relationship with [`RowWriter::key`], properties as a [`PropertyWriter`]. A value of another
 /// type than its column's, or a row of too few or too many values, is a bug in the caller; it is
-/// noted, and the staged batch is refused (see [`StagedParquet::flush_batch`]).
+/// noted, and the rows gathered with it are refused (see [`TableEncoder::encode`]).
 pub(crate) struct RowWriter<'a> {
     columns: std::slice::IterMut<'a, Column>,
     mismatch: &'a mut bool,
@@ -202,23 +210,6 @@ impl PropertyWriter for RowWriter<'_> {
     }
 }
 
-/// One table's staged rows: Parquet files `<table>-NNNNNN.parquet` in the staging folder.
-pub(crate) struct StagedParquet {
-    table: Ident,
-    dir: PathBuf,
-    schema: SchemaRef,
-    props: WriterProperties,
-    columns: Vec<Column>,
-    mismatch: bool,
-    scratch: Vec<u8>,
-    /// The file being written, if a row was staged since the last checkpoint.
-    writer: Option<ArrowWriter<File>>,
-    /// Files closed, synced and counted in a checkpoint's position.
-    closed: u64,
-    /// Rows staged, in all files.
-    pub rows: u64,
-}
-
 /// How a staged table's columns are written, besides their types.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Layout<'a> {
@@ -230,17 +221,22 @@ pub(crate) struct Layout<'a> {
     pub required: &'a [&'a str],
 }
 
-impl StagedParquet {
-    /// Stages `table`, whose columns are `columns` (name and type) written as `layout` says,
-    /// into `dir`; resuming at `at` (closed files, rows), deletes the files after those.
-    pub fn open(
-        dir: &Path,
-        table: Ident,
-        columns: &[(&str, PropType)],
-        layout: Layout<'_>,
-        at: Option<(u64, u64)>,
-    ) -> Result<StagedParquet, SinkError> {
-        let (closed, rows) = at.unwrap_or((0, 0));
+/// One table's rows encoded as Parquet: gathered column by column, then written as a Parquet
+/// file of one row group into a buffer, which [`StagedParquet::append`] splices into the staged
+/// file without decoding it. A transform worker encodes its batches' rows so, in parallel with the
+/// other workers; the sink, rows it decides on itself.
+pub(crate) struct TableEncoder {
+    schema: SchemaRef,
+    props: WriterProperties,
+    columns: Vec<Column>,
+    mismatch: bool,
+    scratch: Vec<u8>,
+}
+
+impl TableEncoder {
+    /// An encoder for a table whose columns are `columns` (name and type), written as `layout`
+    /// says.
+    pub fn new(columns: &[(&str, PropType)], layout: Layout<'_>) -> TableEncoder {
         let fields: Vec<Field> = columns
             .iter()
             .map(|(name, ty)| {
@@ -256,16 +252,125 @@ impl StagedParquet {
             })
             .set_compression(Compression::UNCOMPRESSED)
             .set_statistics_enabled(EnabledStatistics::None)
-            .set_max_row_group_size(ROW_GROUP_ROWS)
+            .set_offset_index_disabled(true)
             .build();
-        let staged = StagedParquet {
-            table,
-            dir: dir.to_path_buf(),
+        TableEncoder {
             schema: Arc::new(Schema::new(fields)),
             props,
             columns: columns.iter().map(|(_, ty)| Column::new(*ty)).collect(),
             mismatch: false,
             scratch: Vec::new(),
+        }
+    }
+
+    /// Gathers one row, whose values `values` appends in column order.
+    pub fn push(&mut self, values: impl FnOnce(&mut RowWriter<'_>)) {
+        let mut row = RowWriter {
+            columns: self.columns.iter_mut(),
+            mismatch: &mut self.mismatch,
+            scratch: &mut self.scratch,
+        };
+        values(&mut row);
+        if row.columns.next().is_some() {
+            self.mismatch = true;
+        }
+    }
+
+    /// Rows gathered since the last [`TableEncoder::encode`].
+    pub fn rows(&self) -> usize {
+        self.columns[0].len()
+    }
+
+    /// Writes the rows gathered into `out` (emptied first) as a Parquet file of one row group,
+    /// and starts gathering anew. A row of the wrong shape, or without a required value, refuses
+    /// them all: the message names the table's column.
+    pub fn encode(&mut self, table: Ident, out: &mut Vec<u8>) -> Result<(), String> {
+        out.clear();
+        let columns: Vec<ArrayRef> = self.columns.iter_mut().map(Column::finish).collect();
+        if std::mem::take(&mut self.mismatch) {
+            return Err(format!("a row's values do not match the {table} columns"));
+        }
+        let batch =
+            RecordBatch::try_new(self.schema.clone(), columns).map_err(|e| e.to_string())?;
+        let options = ArrowWriterOptions::new()
+            .with_properties(self.props.clone())
+            .with_skip_arrow_metadata(true);
+        let buf = std::mem::take(out);
+        let mut writer = ArrowWriter::try_new_with_options(buf, self.schema.clone(), options)
+            .map_err(|e| e.to_string())?;
+        writer.write(&batch).map_err(|e| e.to_string())?;
+        *out = writer.into_inner().map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// An encoded Parquet file in memory, as the Parquet reader reads files.
+struct InMemory<'a>(&'a [u8]);
+
+impl Length for InMemory<'_> {
+    fn len(&self) -> u64 {
+        self.0.len() as u64
+    }
+}
+
+impl<'a> ChunkReader for InMemory<'a> {
+    type T = &'a [u8];
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<&'a [u8]> {
+        let start = usize::try_from(start).unwrap_or(usize::MAX);
+        self.0
+            .get(start..)
+            .ok_or_else(|| ParquetError::EOF(format!("offset {start} past the end")))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        let start = usize::try_from(start).unwrap_or(usize::MAX);
+        start
+            .checked_add(length)
+            .and_then(|end| self.0.get(start..end))
+            .map(Bytes::copy_from_slice)
+            .ok_or_else(|| ParquetError::EOF(format!("{length} bytes at {start} past the end")))
+    }
+}
+
+/// One table's staged rows: Parquet files `<table>-NNNNNN.parquet` in the staging folder.
+pub(crate) struct StagedParquet {
+    table: Ident,
+    dir: PathBuf,
+    /// The Parquet schema every encoded row group of this table has.
+    schema: TypePtr,
+    props: WriterPropertiesPtr,
+    /// The file being written, if a row was staged since the last checkpoint.
+    writer: Option<SerializedFileWriter<File>>,
+    /// Files closed, synced and counted in a checkpoint's position.
+    closed: u64,
+    /// Rows staged, in all files.
+    pub rows: u64,
+}
+
+impl StagedParquet {
+    /// Stages `table`, whose columns are `columns` (name and type) written as `layout` says,
+    /// into `dir`; resuming at `at` (closed files, rows), deletes the files after those.
+    pub fn open(
+        dir: &Path,
+        table: Ident,
+        columns: &[(&str, PropType)],
+        layout: Layout<'_>,
+        at: Option<(u64, u64)>,
+    ) -> Result<StagedParquet, SinkError> {
+        let (closed, rows) = at.unwrap_or((0, 0));
+        // The schema and properties the table's encoders write with.
+        let encoder = TableEncoder::new(columns, layout);
+        let schema = ArrowSchemaConverter::new()
+            .with_coerce_types(encoder.props.coerce_types())
+            .convert(&encoder.schema)
+            .map_err(|e| Self::parquet_error(dir)(&e))?
+            .root_schema_ptr();
+        let staged = StagedParquet {
+            table,
+            dir: dir.to_path_buf(),
+            schema,
+            props: Arc::new(encoder.props),
             writer: None,
             closed,
             rows,
@@ -322,56 +427,60 @@ impl StagedParquet {
         Ok(())
     }
 
-    /// Stages one row, whose values `values` appends in column order.
-    pub fn push(&mut self, values: impl FnOnce(&mut RowWriter<'_>)) -> Result<(), SinkError> {
-        let mut row = RowWriter {
-            columns: self.columns.iter_mut(),
-            mismatch: &mut self.mismatch,
-            scratch: &mut self.scratch,
-        };
-        values(&mut row);
-        if row.columns.next().is_some() {
-            self.mismatch = true;
-        }
-        self.rows += 1;
-        if self.columns[0].len() >= BATCH_ROWS {
-            self.flush_batch()?;
-        }
-        Ok(())
+    /// Stages the rows of `encoded`, a Parquet file of this table's [`TableEncoder`]: its row
+    /// groups are copied into the current file as they are. Returns the rows staged.
+    pub fn append(&mut self, encoded: &[u8]) -> Result<u64, SinkError> {
+        let rows = self.splice(encoded)?;
+        self.rows += rows;
+        Ok(rows)
     }
 
-    /// Hands the gathered rows to the current file's writer, opening the file if need be.
-    fn flush_batch(&mut self) -> Result<(), SinkError> {
-        if self.columns[0].len() == 0 {
-            return Ok(());
-        }
+    /// A refusal of this table's encoder, `message`, as an error of the file being written.
+    pub fn error(&self, message: &str) -> SinkError {
+        Self::parquet_error(&self.path(self.closed))(&message)
+    }
+
+    /// Copies the row groups of the Parquet file `encoded` into the current file, opening it if
+    /// need be; returns their rows.
+    fn splice(&mut self, encoded: &[u8]) -> Result<u64, SinkError> {
         let path = self.path(self.closed);
-        let columns: Vec<ArrayRef> = self.columns.iter_mut().map(Column::finish).collect();
-        if std::mem::take(&mut self.mismatch) {
-            let e = format!("a row's values do not match the {} columns", self.table);
-            return Err(Self::parquet_error(&path)(&e));
-        }
-        let batch = RecordBatch::try_new(self.schema.clone(), columns)
-            .map_err(|e| Self::parquet_error(&path)(&e))?;
+        let error = |e: ParquetError| Self::parquet_error(&path)(&e);
+        let input = InMemory(encoded);
+        let metadata = ParquetMetaDataReader::new()
+            .parse_and_finish(&input)
+            .map_err(error)?;
         let writer = match self.writer.as_mut() {
             Some(w) => w,
             None => {
                 let file = File::create(&path).map_err(Self::io(&path))?;
-                let props = Some(self.props.clone());
-                let w = ArrowWriter::try_new(file, self.schema.clone(), props)
-                    .map_err(|e| Self::parquet_error(&path)(&e))?;
+                let w = SerializedFileWriter::new(file, self.schema.clone(), self.props.clone())
+                    .map_err(error)?;
                 self.writer.insert(w)
             }
         };
-        writer
-            .write(&batch)
-            .map_err(|e| Self::parquet_error(&path)(&e))
+        let mut rows = 0;
+        for group in metadata.row_groups() {
+            let mut out = writer.next_row_group().map_err(error)?;
+            for column in group.columns() {
+                let close = ColumnCloseResult {
+                    bytes_written: column.compressed_size() as u64,
+                    rows_written: group.num_rows() as u64,
+                    metadata: column.clone(),
+                    bloom_filter: None,
+                    column_index: None,
+                    offset_index: None,
+                };
+                out.append_column(&input, close).map_err(error)?;
+            }
+            out.close().map_err(error)?;
+            rows += group.num_rows() as u64;
+        }
+        Ok(rows)
     }
 
     /// Closes the current file (footer written, synced); returns the durable position: files
     /// closed, and rows in them.
     pub fn sync(&mut self) -> Result<(u64, u64), SinkError> {
-        self.flush_batch()?;
         if let Some(writer) = self.writer.take() {
             let path = self.path(self.closed);
             let file = writer
@@ -396,6 +505,49 @@ mod tests {
     const X: Ident = Ident::new("x");
 
     const EDGE: &[(&str, PropType)] = &[("from", PropType::String), ("to", PropType::String)];
+
+    /// A staged table fed as the sink feeds it: rows gathered by an encoder, encoded and appended
+    /// when the file is synced.
+    struct Table {
+        staged: StagedParquet,
+        encoder: TableEncoder,
+    }
+
+    impl Table {
+        fn open(
+            dir: &Path,
+            table: Ident,
+            columns: &[(&str, PropType)],
+            layout: Layout<'_>,
+            at: Option<(u64, u64)>,
+        ) -> Result<Table, SinkError> {
+            Ok(Table {
+                staged: StagedParquet::open(dir, table, columns, layout, at)?,
+                encoder: TableEncoder::new(columns, layout),
+            })
+        }
+
+        fn push(&mut self, values: impl FnOnce(&mut RowWriter<'_>)) -> Result<(), SinkError> {
+            self.encoder.push(values);
+            Ok(())
+        }
+
+        fn sync(&mut self) -> Result<(u64, u64), SinkError> {
+            if self.encoder.rows() > 0 {
+                let mut encoded = Vec::new();
+                let table = self.staged.table();
+                self.encoder
+                    .encode(table, &mut encoded)
+                    .map_err(|e| self.staged.error(&e))?;
+                self.staged.append(&encoded)?;
+            }
+            self.staged.sync()
+        }
+
+        fn pattern(&self) -> PathBuf {
+            self.staged.pattern()
+        }
+    }
 
     fn edge(n: u64) -> impl FnOnce(&mut RowWriter<'_>) {
         move |row| {
@@ -427,7 +579,7 @@ mod tests {
     fn a_checkpoint_closes_a_file_and_a_resume_deletes_the_later_ones() {
         let dir = tempfile::tempdir().unwrap();
         let mut staged =
-            StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, Layout::default(), None).unwrap();
+            Table::open(dir.path(), rel::HAS_SKILL, EDGE, Layout::default(), None).unwrap();
         assert_eq!(staged.sync().unwrap(), (0, 0), "no row, no file");
         for n in 0..3 {
             staged.push(edge(n)).unwrap();
@@ -450,11 +602,10 @@ mod tests {
         drop(staged);
         // Another table's files in the same folder are not this table's to delete.
         let mut other =
-            StagedParquet::open(dir.path(), rel::ENROLLED_IN, EDGE, Layout::default(), None)
-                .unwrap();
+            Table::open(dir.path(), rel::ENROLLED_IN, EDGE, Layout::default(), None).unwrap();
         other.push(edge(9)).unwrap();
         other.sync().unwrap();
-        let mut resumed = StagedParquet::open(
+        let mut resumed = Table::open(
             dir.path(),
             rel::HAS_SKILL,
             EDGE,
@@ -483,8 +634,7 @@ mod tests {
             distinct: &["from"],
             required: &[],
         };
-        let mut staged =
-            StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, layout, None).unwrap();
+        let mut staged = Table::open(dir.path(), rel::HAS_SKILL, EDGE, layout, None).unwrap();
         for n in 0..100 {
             staged.push(edge(n)).unwrap();
         }
@@ -514,8 +664,7 @@ mod tests {
             distinct: &[],
             required: &["to"],
         };
-        let mut staged =
-            StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, layout, None).unwrap();
+        let mut staged = Table::open(dir.path(), rel::HAS_SKILL, EDGE, layout, None).unwrap();
         for n in 0..10 {
             staged.push(edge(n)).unwrap();
         }
@@ -551,7 +700,7 @@ mod tests {
             ("signup_at", PropType::DateTime),
             ("content_hash", PropType::String),
         ];
-        let mut staged = StagedParquet::open(
+        let mut staged = Table::open(
             dir.path(),
             rel::ENROLLED_IN,
             &columns,
@@ -637,8 +786,7 @@ mod tests {
             },
         ] {
             let mut staged =
-                StagedParquet::open(dir.path(), rel::HAS_SKILL, EDGE, Layout::default(), None)
-                    .unwrap();
+                Table::open(dir.path(), rel::HAS_SKILL, EDGE, Layout::default(), None).unwrap();
             staged.push(values).unwrap();
             let e = staged.sync().unwrap_err().to_string();
             assert!(e.contains("do not match the HAS_SKILL columns"), "{e}");
