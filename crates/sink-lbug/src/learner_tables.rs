@@ -75,21 +75,36 @@ pub(crate) fn table_defs() -> Vec<TableDef> {
 
 /// The rows of learners and of their relationships, gathered per table and encoded together.
 pub(crate) struct LearnerTables {
-    /// One encoder per table of [`table_defs`], in that order.
+    /// One encoder per table of [`table_defs`], in that order: the learners first.
     tables: Vec<(Ident, TableEncoder)>,
-    /// Also the relationships to the city and the countries.
-    geo_relationships: bool,
+    /// Where the relationships' tables are in `tables`, found once rather than per learner.
+    has_skill: usize,
+    enrolled_in: usize,
+    /// `LIVES_IN`, `RESIDES_IN` and `FROM_COUNTRY`, when the geography relationships are
+    /// written.
+    geography: Option<[usize; 3]>,
 }
 
 impl LearnerTables {
+    /// Encoders for the learners' tables; `geo_relationships` adds the relationships to the
+    /// city and the countries.
     pub fn new(geo_relationships: bool) -> Self {
-        let tables = table_defs()
+        let tables: Vec<(Ident, TableEncoder)> = table_defs()
             .into_iter()
             .map(|d| (d.table, TableEncoder::new(&d.columns, d.layout)))
             .collect();
+        let at = |ty: Ident| {
+            tables
+                .iter()
+                .position(|(t, _)| *t == ty)
+                .unwrap_or_else(|| unreachable!("every table of a learner is encoded"))
+        };
+        let geography = [rel::LIVES_IN, rel::RESIDES_IN, rel::FROM_COUNTRY].map(at);
         LearnerTables {
+            has_skill: at(rel::HAS_SKILL),
+            enrolled_in: at(rel::ENROLLED_IN),
+            geography: geo_relationships.then_some(geography),
             tables,
-            geo_relationships,
         }
     }
 
@@ -98,27 +113,19 @@ impl LearnerTables {
         self.tables[0].1.rows()
     }
 
-    fn table(&mut self, table: Ident) -> &mut TableEncoder {
-        self.tables
-            .iter_mut()
-            .find(|(t, _)| *t == table)
-            .map(|(_, e)| e)
-            .unwrap_or_else(|| unreachable!("every table of a learner is encoded"))
-    }
-
     /// Gathers the rows of `l`: the learner and its relationships.
     pub fn push(&mut self, l: &Learner) {
         let id = l.learner_id.as_str();
-        self.table(label::LEARNER)
-            .push(|row| l.write_properties(row));
-        let has_skill = self.table(rel::HAS_SKILL);
+        let tables = &mut self.tables;
+        tables[0].1.push(|row| l.write_properties(row));
+        let has_skill = &mut tables[self.has_skill].1;
         for skill in &l.skills {
             has_skill.push(|row| {
                 row.key(id);
                 row.key(skill);
             });
         }
-        let enrolled_in = self.table(rel::ENROLLED_IN);
+        let enrolled_in = &mut tables[self.enrolled_in].1;
         for e in &l.enrollments {
             enrolled_in.push(|row| {
                 row.key(id);
@@ -126,14 +133,15 @@ impl LearnerTables {
                 e.write_properties(row);
             });
         }
-        if self.geo_relationships {
-            for (target, ty) in [
-                (&l.city_of_residence_id, rel::LIVES_IN),
-                (&l.country_of_residence_code, rel::RESIDES_IN),
-                (&l.country_of_origin_code, rel::FROM_COUNTRY),
-            ] {
+        if let Some(geography) = self.geography {
+            let targets = [
+                &l.city_of_residence_id,
+                &l.country_of_residence_code,
+                &l.country_of_origin_code,
+            ];
+            for (target, table) in targets.into_iter().zip(geography) {
                 if let Some(t) = target {
-                    self.table(ty).push(|row| {
+                    tables[table].1.push(|row| {
                         row.key(id);
                         row.key(t);
                     });
