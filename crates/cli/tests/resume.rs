@@ -91,7 +91,7 @@ fn load_and_kill(args: &[String], delay: Duration) -> bool {
 /// The first run is killed early, within half a second and the first half of `span`: a run that
 /// ends before its kill leaves nothing to resume, and the clean run that measured `span` may
 /// have been several times slower than this one (it shared the two cores with the other crash
-/// tests' clean runs, and the Bolt server with their loads).
+/// tests' clean runs).
 fn crash_and_resume(args: &[String], span: Duration, kills: u64, seed: u64) -> u64 {
     let mut rng = Rng(seed | 1);
     let mut killed = 0;
