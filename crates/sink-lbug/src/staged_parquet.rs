@@ -237,29 +237,37 @@ pub(crate) struct TableEncoder {
     scratch: Vec<u8>,
 }
 
+/// The Arrow schema and the Parquet writer's properties of a table whose columns are `columns`
+/// (name and type), written as `layout` says: what its encoders write and its staged files
+/// declare.
+fn format(columns: &[(&str, PropType)], layout: Layout<'_>) -> (SchemaRef, WriterProperties) {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(name, ty)| {
+            let nullable = !layout.required.contains(name);
+            Field::new(*name, Column::data_type(*ty), nullable)
+        })
+        .collect();
+    let props = layout
+        .distinct
+        .iter()
+        .fold(WriterProperties::builder(), |props, &name| {
+            props.set_column_dictionary_enabled(ColumnPath::from(name), false)
+        })
+        .set_compression(Compression::UNCOMPRESSED)
+        .set_statistics_enabled(EnabledStatistics::None)
+        .set_offset_index_disabled(true)
+        .build();
+    (Arc::new(Schema::new(fields)), props)
+}
+
 impl TableEncoder {
     /// An encoder for a table whose columns are `columns` (name and type), written as `layout`
     /// says.
     pub fn new(columns: &[(&str, PropType)], layout: Layout<'_>) -> TableEncoder {
-        let fields: Vec<Field> = columns
-            .iter()
-            .map(|(name, ty)| {
-                let nullable = !layout.required.contains(name);
-                Field::new(*name, Column::data_type(*ty), nullable)
-            })
-            .collect();
-        let props = layout
-            .distinct
-            .iter()
-            .fold(WriterProperties::builder(), |props, &name| {
-                props.set_column_dictionary_enabled(ColumnPath::from(name), false)
-            })
-            .set_compression(Compression::UNCOMPRESSED)
-            .set_statistics_enabled(EnabledStatistics::None)
-            .set_offset_index_disabled(true)
-            .build();
+        let (schema, props) = format(columns, layout);
         TableEncoder {
-            schema: Arc::new(Schema::new(fields)),
+            schema,
             props,
             columns: columns.iter().map(|(_, ty)| Column::new(*ty)).collect(),
             mismatch: false,
@@ -363,18 +371,17 @@ impl StagedParquet {
         at: Option<(u64, u64)>,
     ) -> Result<StagedParquet, SinkError> {
         let (closed, rows) = at.unwrap_or((0, 0));
-        // The schema and properties the table's encoders write with.
-        let encoder = TableEncoder::new(columns, layout);
+        let (arrow_schema, props) = format(columns, layout);
         let schema = ArrowSchemaConverter::new()
-            .with_coerce_types(encoder.props.coerce_types())
-            .convert(&encoder.schema)
+            .with_coerce_types(props.coerce_types())
+            .convert(&arrow_schema)
             .map_err(|e| Self::parquet_error(dir)(&e))?
             .root_schema_ptr();
         let staged = StagedParquet {
             table,
             dir: dir.to_path_buf(),
             schema,
-            props: Arc::new(encoder.props),
+            props: Arc::new(props),
             writer: None,
             closed,
             rows,
