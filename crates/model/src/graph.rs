@@ -5,11 +5,11 @@
 //! Dimension nodes ([`Skill`], [`Program`], [`Cohort`], [`Country`], [`City`]) are written once per run;
 //! [`Dimensions`] is how a batch hands over the ones first seen in it.
 //!
-//! A learner refers to dimension nodes by key. Keys are [`Key`]s (`Arc<str>`): hundreds of thousands of
-//! learners share one skill or country, and sharing the key costs a reference count, not a copy.
+//! A learner refers to dimension nodes by key. Keys are [`Key`]s, interned for the process: hundreds
+//! of thousands of learners share one skill or country, and sharing the key costs a copy of a
+//! pointer.
 
-use std::sync::Arc;
-
+use crate::key::Key;
 use crate::value::{Date, DateTime};
 
 macro_rules! vocabulary {
@@ -29,9 +29,6 @@ macro_rules! vocabulary {
         }
     };
 }
-
-/// A shared, immutable key of a dimension node.
-pub type Key = Arc<str>;
 
 vocabulary! {
     /// Normalised gender; a declined answer is a null, not a value.

@@ -14,6 +14,7 @@
 //! - [`presets`]: the built-in questions, the same Cypher on every queryable target.
 
 pub mod graph;
+mod key;
 pub mod presets;
 pub mod properties;
 pub mod query;
@@ -24,8 +25,9 @@ pub mod value;
 
 pub use graph::{
     City, Cohort, Country, Dimensions, EducationLevel, EmploymentStatus, Enrollment,
-    EnrollmentStatus, Gender, Key, Learner, Program, Skill,
+    EnrollmentStatus, Gender, Learner, Program, Skill,
 };
+pub use key::Key;
 pub use properties::PropertyWriter;
 pub use query::{GraphQuery, Param, QueryError, Table};
 pub use sink::{

@@ -7,7 +7,8 @@
 //!
 //! [`LEARNER_PROPERTIES`]: crate::schema::LEARNER_PROPERTIES
 
-use crate::graph::{City, Country, Enrollment, Key, Learner};
+use crate::graph::{City, Country, Enrollment, Learner};
+use crate::key::Key;
 use crate::schema::Ident;
 use crate::value::{Date, DateTime};
 

@@ -44,11 +44,11 @@ fn learners() -> Vec<Learner> {
             email: Some(format!("learner.{n}@example.org")),
             birth_date: day(n * 7),
             birth_year: Some(1990),
-            country_of_residence_code: Some(countries[n % 4].clone()),
+            country_of_residence_code: Some(countries[n % 4]),
             city_of_residence_id: Some(Key::from("2332459")),
-            country_of_origin_code: Some(countries[(n + 1) % 4].clone()),
+            country_of_origin_code: Some(countries[(n + 1) % 4]),
             field_of_study: Some("Computer Science".into()),
-            skills: (0..3).map(|s| skills[(n + s) % 5].clone()).collect(),
+            skills: (0..3).map(|s| skills[(n + s) % 5]).collect(),
             bio: Some(format!(
                 "Learner {n} studies data. They like long walks through datasets, \
                  clean joins and honest dashboards; they came to the programme in year {}.",
@@ -61,7 +61,7 @@ fn learners() -> Vec<Learner> {
             content_hash: n as u64 * 0x9e37_79b9,
             enrollments: (0..2)
                 .map(|e| Enrollment {
-                    cohort_id: cohorts[(n + e) % 24].clone(),
+                    cohort_id: cohorts[(n + e) % 24],
                     status: Some(EnrollmentStatus::Completed),
                     enrolled_at: day(n + e),
                     completed_at: day(n + e + 90),

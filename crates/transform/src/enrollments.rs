@@ -231,7 +231,7 @@ pub fn parse_enrollments(
         without_cohort,
     );
     stats.add_repairs(Field::Enrollments, Repair::DuplicateEnrollment, repeated);
-    out.sort_by(|a, b| a.enrollment.cohort_id.cmp(&b.enrollment.cohort_id));
+    out.sort_by_key(|a| a.enrollment.cohort_id);
     Ok(())
 }
 

@@ -57,7 +57,7 @@ impl Tallies {
         let bump = |m: &mut HashMap<Key, u64>, k: &Key| match m.get_mut(k) {
             Some(n) => *n += 1,
             None => {
-                m.insert(k.clone(), 1);
+                m.insert(*k, 1);
             }
         };
         if let Some(c) = &l.country_of_residence_code {
@@ -136,12 +136,9 @@ impl Unresolved {
 /// Collects the dimension nodes of one batch, each once.
 #[derive(Default)]
 struct Candidates {
-    /// Keys seen, by kind, by address: each worker's caches and interner hand out one key per
-    /// value, so a look-up hashes an address instead of text. Cohort ids and programme names
-    /// come from the interner, one key per text; a country, city or skill that reached a batch
-    /// under two keys would be offered twice, and the registry admits it once. The keys are
-    /// held, so no address is reused within the batch.
-    seen: [HashSet<ByAddress>; 5],
+    /// Keys seen, by kind, by the address of their text: a [`Key`] is interned for the process,
+    /// one address per text that is never freed, so a look-up hashes an address instead of text.
+    seen: [HashSet<usize>; 5],
     dims: Dimensions,
 }
 
@@ -155,48 +152,10 @@ enum Kind {
     Program,
 }
 
-/// A key hashed and compared by the address of its text.
-struct ByAddress {
-    address: usize,
-    _key: Key,
-}
-
-impl ByAddress {
-    fn address(key: &Key) -> usize {
-        Arc::as_ptr(key).cast::<u8>() as usize
-    }
-}
-
-impl std::borrow::Borrow<usize> for ByAddress {
-    fn borrow(&self) -> &usize {
-        &self.address
-    }
-}
-
-impl std::hash::Hash for ByAddress {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.address.hash(state);
-    }
-}
-
-impl PartialEq for ByAddress {
-    fn eq(&self, other: &Self) -> bool {
-        self.address == other.address
-    }
-}
-
-impl Eq for ByAddress {}
-
 impl Candidates {
     /// True the first time `key` of `kind` is seen in this batch.
     fn first(&mut self, kind: Kind, key: &Key) -> bool {
-        let seen = &mut self.seen[kind as usize];
-        let address = ByAddress::address(key);
-        !seen.contains(&address)
-            && seen.insert(ByAddress {
-                address,
-                _key: key.clone(),
-            })
+        self.seen[kind as usize].insert(key.as_str().as_ptr() as usize)
     }
 }
 
@@ -398,7 +357,7 @@ impl Transformer {
             (self.keys.key(&c.id), Arc::new(c), method)
         });
         self.cities
-            .entry(country_code.clone())
+            .entry(*country_code)
             .or_default()
             .insert(text.to_string(), resolved.clone());
         resolved

@@ -87,7 +87,7 @@ pub fn parse_skills(
             }
         }
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out.sort_by_key(|a| a.name);
 }
 
 #[cfg(test)]
