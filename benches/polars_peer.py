@@ -4,14 +4,24 @@ Python with Polars, built the way the issue describes it: `read_csv`, vectorised
 dictionary for country names, `str.split` for skills, node and relationship CSV files out. It does
 far less than learngraph (no geography beyond the dictionary, no JSON enrollments, no dates, no
 quarantine: Polars drops or truncates the rows it cannot parse), which is the point of the
-comparison. Usage: python polars_peer.py EXPORT.csv OUT_DIR; prints rows/s, seconds and peak RSS.
+comparison. Usage: python polars_peer.py EXPORT.csv OUT_DIR; prints rows/s, seconds, peak RSS,
+the learners written and the records written (nodes and relationships).
+
+With `--bolt URI [--sessions N]` it writes the same learners, skills and HAS_SKILL relationships
+to a Bolt server instead of files, as the issue's peer does: the official driver, a thread pool of
+N sessions (default 1), `UNWIND` batches of 5,000 rows, learners by `MERGE`, relationships by
+`MATCH` and `MERGE`, and the driver's own retry of transient errors, ArcadeDB's write conflicts
+among them. The retries may take up to ten minutes per batch: with the driver's default of 30
+seconds, a run with four sessions failed on the whole export, a batch conflicting again and again.
+The user, password and database come from NEO4J_USERNAME, NEO4J_PASSWORD and NEO4J_DATABASE.
 """
 
+import argparse
 import io
 import os
 import resource
-import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
@@ -32,7 +42,48 @@ COUNTRIES = {
 GENDERS = {"male": "male", "m": "male", "female": "female", "f": "female"}
 
 
-def main(path: str, out: str) -> None:
+BATCH = 5_000
+
+
+def write_bolt(uri: str, sessions: int, learners: pl.DataFrame, has_skill: pl.DataFrame) -> None:
+    """Learners, then skills, then HAS_SKILL, each in batches shared by a pool of sessions."""
+    from neo4j import GraphDatabase
+
+    auth = (os.environ.get("NEO4J_USERNAME", "neo4j"), os.environ["NEO4J_PASSWORD"])
+    database = os.environ.get("NEO4J_DATABASE")
+    with GraphDatabase.driver(
+        uri, auth=auth, max_connection_pool_size=sessions + 1, max_transaction_retry_time=600
+    ) as driver:
+        with driver.session(database=database) as session:
+            for label, key in (("Learner", "learner_id"), ("Skill", "name")):
+                session.run(
+                    f"CREATE CONSTRAINT {label.lower()}_{key}_unique IF NOT EXISTS "
+                    f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
+                ).consume()
+
+        def in_batches(query: str, df: pl.DataFrame) -> None:
+            def run(offset: int) -> None:
+                rows = df.slice(offset, BATCH).to_dicts()
+                with driver.session(database=database) as session:
+                    session.execute_write(lambda tx: tx.run(query, rows=rows).consume())
+
+            with ThreadPoolExecutor(max_workers=sessions) as pool:
+                list(pool.map(run, range(0, df.height, BATCH)))
+
+        in_batches(
+            "UNWIND $rows AS r MERGE (l:Learner {learner_id: r.learner_id}) SET l += r", learners
+        )
+        in_batches(
+            "UNWIND $rows AS r MERGE (s:Skill {name: r.skill})", has_skill.select("skill").unique()
+        )
+        in_batches(
+            "UNWIND $rows AS r MATCH (l:Learner {learner_id: r.learner_id}) "
+            "MATCH (s:Skill {name: r.skill}) MERGE (l)-[:HAS_SKILL]->(s)",
+            has_skill,
+        )
+
+
+def main(path: str, out: str, bolt: str | None, sessions: int) -> None:
     started = time.perf_counter()
     os.makedirs(out, exist_ok=True)
     # Polars refuses a file whose last row is cut off inside a quoted field (the export's last
@@ -71,7 +122,6 @@ def main(path: str, out: str) -> None:
         "bio",
         pl.col("assessment_score").cast(pl.Float64, strict=False),
     )
-    learners.write_csv(os.path.join(out, "learners.csv"))
     has_skill = (
         df.select(
             "learner_id",
@@ -82,12 +132,24 @@ def main(path: str, out: str) -> None:
         .filter(pl.col("skill").is_not_null() & (pl.col("skill") != ""))
         .unique()
     )
-    has_skill.write_csv(os.path.join(out, "has_skill.csv"))
-    has_skill.select("skill").unique().write_csv(os.path.join(out, "skills.csv"))
+    if bolt:
+        write_bolt(bolt, sessions, learners, has_skill)
+    else:
+        learners.write_csv(os.path.join(out, "learners.csv"))
+        has_skill.write_csv(os.path.join(out, "has_skill.csv"))
+        has_skill.select("skill").unique().write_csv(os.path.join(out, "skills.csv"))
     seconds = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{rows / seconds:.0f} {seconds:.2f} {peak_mib:.0f} {learners.height}")
+    skills = has_skill.select("skill").n_unique()
+    records = learners.height + skills + has_skill.height
+    print(f"{rows / seconds:.0f} {seconds:.2f} {peak_mib:.0f} {learners.height} {records}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("export")
+    parser.add_argument("out_dir")
+    parser.add_argument("--bolt", metavar="URI")
+    parser.add_argument("--sessions", type=int, default=1)
+    args = parser.parse_args()
+    main(args.export, args.out_dir, args.bolt, args.sessions)

@@ -10,7 +10,10 @@
 # out with BENCH_BUCKETS buckets per type chosen by server thread (default 4; 0 keeps ArcadeDB's
 # default layout). The target "polars" runs the Polars peer of issue 8 (benches/polars_peer.py,
 # Polars from PyPI in a cached venv) on the same file, then the load to import files, and prints
-# the ratio of the two. The target
+# the ratio of the two. The target "polars-bolt" runs the peer's Bolt mode against the same local
+# ArcadeDB as "bolt" (a fresh database each, laid out alike), with one session and with four, then
+# learngraph with four writers, and prints the ratios in input rows/s and in records written/s
+# (the peer writes learners, skills and HAS_SKILL only). The target
 # "resume" loads the embedded database once uninterrupted, then again from empty with a SIGKILL
 # halfway (BENCH_KILL_AT, a share of the clean run's time) followed by `--resume`, and prints the
 # time of each part. Checkpoints cost: LEARNGRAPH_PIPELINE__CHECKPOINT_INTERVAL_S=1e9 turns them
@@ -71,6 +74,38 @@ print(f'{sys.argv[2]:<18} {t["rows_per_s"]:>8.0f} rows/s  {t["total_s"]:6.2f} s 
 PY
 }
 
+# The Bolt targets' server: a local ArcadeDB, unless LEARNGRAPH_TEST_BOLT names one already.
+start_arcadedb() {
+  if [ -z "${LEARNGRAPH_TEST_BOLT:-}" ]; then
+    scripts/arcadedb.sh start >/dev/null
+    trap 'scripts/arcadedb.sh stop' EXIT
+    # shellcheck source=/dev/null
+    source "$(cat "${LEARNGRAPH_CACHE:-$HOME/.cache/learngraph}/arcadedb.state")/env"
+  fi
+}
+# An empty database $1 on that server, laid out with BENCH_BUCKETS buckets per type chosen by
+# server thread (default 4; 0 leaves ArcadeDB's default layout, one bucket per type).
+fresh_db() {
+  curl -s -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"drop database $1\"}" >/dev/null || true
+  curl -sf -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"create database $1\"}" >/dev/null
+  if [ "${BENCH_BUCKETS:-4}" -gt 0 ]; then
+    scripts/arcadedb.sh layout "$1" "${BENCH_BUCKETS:-4}"
+  fi
+}
+# The Polars peer's venv (benches/polars_peer.py), made once.
+polars_python() {
+  local venv="${LEARNGRAPH_CACHE:-$HOME/.cache/learngraph}/polars-venv"
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import polars, neo4j' 2>/dev/null; then
+    python3 -m venv "$venv" >&2 &&
+      "$venv/bin/pip" install --quiet --disable-pip-version-check 'polars==2.1.0' 'neo4j==5.28.2' >&2
+  fi
+  echo "$venv/bin/python"
+}
+# The value before the word $1 in the line on stdin ("rows/s" → the rate).
+field_before() {
+  awk -v word="$1" '{for (i = 1; i < NF; i++) if ($(i+1) == word) print $i}'
+}
+
 for target in $targets; do
   results=()
   for i in $(seq 1 "$runs"); do
@@ -85,30 +120,17 @@ for target in $targets; do
         line=$(load_once "embedded (again)" "embedded:$data/graph.lbdb")
         ;;
       bolt)
-        if [ -z "${LEARNGRAPH_TEST_BOLT:-}" ]; then
-          scripts/arcadedb.sh start >/dev/null
-          trap 'scripts/arcadedb.sh stop' EXIT
-          # shellcheck source=/dev/null
-          source "$(cat "${LEARNGRAPH_CACHE:-$HOME/.cache/learngraph}/arcadedb.state")/env"
-        fi
-        fresh_db() {
-          curl -s -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"drop database $1\"}" >/dev/null || true
-          curl -sf -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"create database $1\"}" >/dev/null
-          # BENCH_BUCKETS=0 leaves ArcadeDB's default layout (one bucket per type).
-          if [ "${BENCH_BUCKETS:-4}" -gt 0 ]; then
-            scripts/arcadedb.sh layout "$1" "${BENCH_BUCKETS:-4}"
-          fi
-        }
+        start_arcadedb
         fresh_db bench_one
         export NEO4J_DATABASE=bench_one
         line=$(LEARNGRAPH_TARGET__BOLT__WRITERS=1 load_once "bolt, 1 writer" "$LEARNGRAPH_TEST_BOLT")
         echo "run $i: $line"
-        single=$(echo "$line" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "rows/s") print $i}')
+        single=$(echo "$line" | field_before rows/s)
         fresh_db bench_par
         export NEO4J_DATABASE=bench_par
         line=$(load_once "bolt, 4 writers" "$LEARNGRAPH_TEST_BOLT")
         fresh=$line
-        par=$(echo "$line" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "rows/s") print $i}')
+        par=$(echo "$line" | field_before rows/s)
         line="$line  (ratio to 1 writer: $(echo "scale=2; $par / $single" | bc))"
         ;;
       resume)
@@ -127,24 +149,46 @@ for target in $targets; do
         line="$line  (killed at $kill_at s; $(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])).get("resumed") or {}; print(r.get("rows", 0), "rows were committed before")' "$data/run/report.json"))"
         ;;
       polars)
-        venv="${LEARNGRAPH_CACHE:-$HOME/.cache/learngraph}/polars-venv"
-        if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import polars' 2>/dev/null; then
-          python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check 'polars==2.1.0'
-        fi
-        read -r peer_rps peer_s peer_mib peer_learners <<<"$("$venv/bin/python" benches/polars_peer.py "$export_file" "$data/polars")"
+        read -r peer_rps peer_s peer_mib peer_learners _ <<<"$("$(polars_python)" benches/polars_peer.py "$export_file" "$data/polars")"
         echo "run $i: polars peer        $peer_rps rows/s  $peer_s s  peak $peer_mib MiB  ($peer_learners learners)"
         line=$(load_once "import-dir" "import-dir:$data/import")
-        ours=$(echo "$line" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "rows/s") print $i}')
+        ours=$(echo "$line" | field_before rows/s)
         line="$line  (ratio to the Polars peer: $(echo "scale=2; $ours / $peer_rps" | bc))"
+        ;;
+      polars-bolt)
+        start_arcadedb
+        python=$(polars_python)
+        peer=()
+        for sessions in 1 4; do
+          fresh_db "peer_$sessions"
+          read -r rps s mib learners records <<<"$(NEO4J_DATABASE="peer_$sessions" "$python" benches/polars_peer.py "$export_file" "$data/polars" --bolt "$LEARNGRAPH_TEST_BOLT" --sessions "$sessions" 2>"$data/polars-bolt.log")"
+          retries=$(grep -c 'will be retried' "$data/polars-bolt.log" || true)
+          if [ -z "$rps" ]; then
+            echo "run $i: polars peer, bolt, $sessions session(s) failed after $retries retried transactions: $(tail -1 "$data/polars-bolt.log")"
+            continue
+          fi
+          echo "run $i: polars peer, bolt, $sessions session(s)  $rps rows/s  $s s  peak $mib MiB  $learners learners, $(echo "$records / $s" | bc) records/s, $retries retried transactions"
+          peer+=("$sessions $rps $(echo "$records / $s" | bc)")
+        done
+        fresh_db bench_par
+        line=$(NEO4J_DATABASE=bench_par load_once "bolt, 4 writers" "$LEARNGRAPH_TEST_BOLT")
+        ours=$(echo "$line" | field_before rows/s)
+        ours_records=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); g = r["graph"]; print(int((sum(g["nodes"].values()) + sum(g["relationships"].values())) / r["timings"]["total_s"]))' "$data/run/report.json")
+        line="$line  $ours_records records/s"
+        for p in "${peer[@]}"; do
+          read -r sessions rps rec <<<"$p"
+          line="$line  (to the peer with $sessions session(s): $(echo "scale=2; $ours / $rps" | bc) in rows/s, $(echo "scale=2; $ours_records / $rec" | bc) in records/s)"
+        done
         ;;
       *) echo "unknown target $target" >&2; exit 2 ;;
     esac
     echo "run $i: $line"
-    results+=("$(echo "${fresh:-$line}" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "rows/s") print $i}')")
+    results+=("$(echo "${fresh:-$line}" | field_before rows/s)")
   done
   median=$(printf '%s\n' "${results[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   # The polars runs' own figure is learngraph's load to import files beside the peer.
   label=$target
   [ "$target" = polars ] && label="import-dir (beside the Polars peer)"
+  [ "$target" = polars-bolt ] && label="bolt, 4 writers (beside the Polars peer)"
   echo "median: $label $median rows/s"
 done
