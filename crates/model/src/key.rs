@@ -8,8 +8,10 @@
 //! key is a plain `&'static str`, copied for free.
 //!
 //! The price is that a key's text is never freed. The keys are the distinct dimension values seen
-//! by the process (skills, cohorts, programs, countries, cities: thousands in an export of
-//! millions of rows), each stored once however many runs see it.
+//! by the process (skills with each spelling of their display name, cohorts, programmes,
+//! countries, cities: about 1,200 in the generator's 1.7M-row export), each stored once however
+//! many runs see it. A run holds every distinct value for its own length anyway: the pipeline's
+//! dimension registry admits each dimension node once.
 
 use std::borrow::Borrow;
 use std::collections::HashSet;
