@@ -54,19 +54,14 @@ pub struct Tallies {
 
 impl Tallies {
     fn count(&mut self, l: &Learner) {
-        let bump = |m: &mut HashMap<Key, u64>, k: &Key| match m.get_mut(k) {
-            Some(n) => *n += 1,
-            None => {
-                m.insert(*k, 1);
-            }
-        };
-        if let Some(c) = &l.country_of_residence_code {
+        let bump = |m: &mut HashMap<Key, u64>, k: Key| *m.entry(k).or_default() += 1;
+        if let Some(c) = l.country_of_residence_code {
             bump(&mut self.countries, c);
         }
-        if let Some(c) = &l.city_of_residence_id {
+        if let Some(c) = l.city_of_residence_id {
             bump(&mut self.cities, c);
         }
-        for s in &l.skills {
+        for &s in &l.skills {
             bump(&mut self.skills, s);
         }
     }
