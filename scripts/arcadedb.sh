@@ -13,7 +13,10 @@
 #                               creates the graph's types in the empty database DB with N buckets
 #                               each, chosen by server thread: parallel writers, each on its own
 #                               connection, then append to and update pages of their own instead
-#                               of conflicting on shared ones (BENCHMARKS.md, "Bolt")
+#                               of conflicting on shared ones (BENCHMARKS.md, "Bolt"); the
+#                               relationships that leave a learner are unidirectional, stored
+#                               in the learner's edge list only, as the embedded target stores
+#                               them forward only
 #
 # The server's files live in $STATE (default: a temporary folder, removed by stop).
 set -euo pipefail
@@ -126,19 +129,37 @@ restart() {
 # Creates the vertex and edge types in database $1 with $2 buckets and the `thread` selection
 # strategy. ArcadeDB checks write conflicts per page; with one bucket (or round-robin buckets)
 # every writer's new learners share pages, and so do the updates their relationships make.
+# A bidirectional edge is also written into the edge list of the vertex it points to, and the
+# learners' relationships point at hubs (a skill has a hundred thousand learners): as
+# UNIDIRECTIONAL types they are written on the learner's side only. ArcadeDB still answers a
+# pattern that reaches them from the hub's side (it looks the edges up by type), so every
+# query gives the same answer.
 layout() {
   local db=$1 buckets=$2 http
   http=${ARCADEDB_HTTP:?run "source \$STATE/env" first}
-  for type in VERTEX:Learner VERTEX:Skill VERTEX:Program VERTEX:Cohort VERTEX:Country VERTEX:City \
-    EDGE:HAS_SKILL EDGE:ENROLLED_IN EDGE:IN_PROGRAM EDGE:IN_COUNTRY EDGE:LIVES_IN \
-    EDGE:RESIDES_IN EDGE:FROM_COUNTRY; do
-    for sql in "CREATE ${type%%:*} TYPE ${type#*:} IF NOT EXISTS BUCKETS $buckets" \
-      "ALTER TYPE ${type#*:} BucketSelectionStrategy \`thread\`"; do
+  local kind name flag
+  while read -r kind name flag; do
+    for sql in "CREATE $kind TYPE $name IF NOT EXISTS $flag BUCKETS $buckets" \
+      "ALTER TYPE $name BucketSelectionStrategy \`thread\`"; do
       curl -sf -u "root:$password" -X POST "$http/api/v1/command/$db" \
         -d "{\"language\": \"sql\", \"command\": \"$sql\"}" >/dev/null ||
         { echo "arcadedb.sh: $sql failed" >&2; exit 1; }
     done
-  done
+  done <<'TYPES'
+VERTEX Learner
+VERTEX Skill
+VERTEX Program
+VERTEX Cohort
+VERTEX Country
+VERTEX City
+EDGE IN_PROGRAM
+EDGE IN_COUNTRY
+EDGE HAS_SKILL UNIDIRECTIONAL
+EDGE ENROLLED_IN UNIDIRECTIONAL
+EDGE LIVES_IN UNIDIRECTIONAL
+EDGE RESIDES_IN UNIDIRECTIONAL
+EDGE FROM_COUNTRY UNIDIRECTIONAL
+TYPES
 }
 
 case "${1:-}" in

@@ -11,7 +11,8 @@
 # default layout). The target "polars" runs the Polars peer of issue 8 (benches/polars_peer.py,
 # Polars from PyPI in a cached venv) on the same file, then the load to import files, and prints
 # the ratio of the two. The target "polars-bolt" runs the peer's Bolt mode against the same local
-# ArcadeDB as "bolt" (a fresh database each, laid out alike), with one session and with four, then
+# ArcadeDB as "bolt" (a fresh database each, laid out alike), with one session and with four
+# (BENCH_PEER_SESSIONS, default "1 4"; the four sessions take twenty minutes), then
 # learngraph with four writers, and prints the ratios in input rows/s and in records written/s
 # (the peer writes learners, skills and HAS_SKILL only). The target
 # "resume" loads the embedded database once uninterrupted, then again from empty with a SIGKILL
@@ -159,7 +160,7 @@ for target in $targets; do
         start_arcadedb
         python=$(polars_python)
         peer=()
-        for sessions in 1 4; do
+        for sessions in ${BENCH_PEER_SESSIONS:-1 4}; do
           fresh_db "peer_$sessions"
           read -r rps s mib learners records <<<"$(NEO4J_DATABASE="peer_$sessions" "$python" benches/polars_peer.py "$export_file" "$data/polars" --bolt "$LEARNGRAPH_TEST_BOLT" --sessions "$sessions" 2>"$data/polars-bolt.log")"
           retries=$(grep -c 'will be retried' "$data/polars-bolt.log" || true)

@@ -28,15 +28,11 @@ fn server() -> (String, String) {
     (bolt, http)
 }
 
-/// A learner's birth date as ArcadeDB stores it, read over its HTTP API (SQL).
-fn stored_birth_date(db: &str, id: &str) -> Value {
+/// The rows of an SQL query on database `db`, over ArcadeDB's HTTP API.
+fn sql(db: &str, command: &str, params: Value) -> Vec<Value> {
     let (_, http) = server();
     let password = std::env::var("NEO4J_PASSWORD").unwrap();
-    let body = serde_json::json!({
-        "language": "sql",
-        "command": "select birth_date from Learner where learner_id = :id",
-        "params": { "id": id },
-    });
+    let body = serde_json::json!({ "language": "sql", "command": command, "params": params });
     let out = Command::new("curl")
         .args(["-s", "-u", &format!("root:{password}"), "-X", "POST"])
         .arg(format!("{http}/api/v1/query/{db}"))
@@ -44,7 +40,17 @@ fn stored_birth_date(db: &str, id: &str) -> Value {
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["result"][0]["birth_date"].clone()
+    v["result"].as_array().unwrap().clone()
+}
+
+/// A learner's birth date as ArcadeDB stores it.
+fn stored_birth_date(db: &str, id: &str) -> Value {
+    sql(
+        db,
+        "select birth_date from Learner where learner_id = :id",
+        serde_json::json!({ "id": id }),
+    )[0]["birth_date"]
+        .clone()
 }
 
 /// `learngraph load` into the database `db` of `target`; returns report.json.
@@ -127,6 +133,33 @@ fn bolt_and_embedded_hold_the_same_graph_and_a_second_load_changes_nothing() {
         .status()
         .unwrap();
     assert!(layout.success());
+    // The learners' relationships are kept on the learner's side only; the dimension ones both.
+    let one_sided: BTreeMap<String, bool> = sql(
+        "t_same",
+        "select name, bidirectional from schema:types where type = 'edge'",
+        Value::Null,
+    )
+    .iter()
+    .map(|t| {
+        let name = t["name"].as_str().unwrap().to_string();
+        (name, t["bidirectional"] == Value::Bool(false))
+    })
+    .collect();
+    assert_eq!(
+        one_sided,
+        BTreeMap::from(
+            [
+                ("HAS_SKILL", true),
+                ("ENROLLED_IN", true),
+                ("LIVES_IN", true),
+                ("RESIDES_IN", true),
+                ("FROM_COUNTRY", true),
+                ("IN_PROGRAM", false),
+                ("IN_COUNTRY", false),
+            ]
+            .map(|(n, u)| (n.to_string(), u))
+        )
+    );
     // Small batches and four writers: many rounds of parallel relationship writes to the hubs.
     let small = [
         "--set",
