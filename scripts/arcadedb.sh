@@ -130,7 +130,7 @@ restart() {
 # strategy. ArcadeDB checks write conflicts per page; with one bucket (or round-robin buckets)
 # every writer's new learners share pages, and so do the updates their relationships make.
 # A bidirectional edge is also written into the edge list of the vertex it points to, and the
-# learners' relationships point at hubs (a skill has a hundred thousand learners): as
+# learners' relationships point at hubs (80,000 learners a skill in a 1.7M-row export): as
 # UNIDIRECTIONAL types they are written on the learner's side only. ArcadeDB still answers a
 # pattern that reaches them from the hub's side (it looks the edges up by type), so every
 # query gives the same answer.

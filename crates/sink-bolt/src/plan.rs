@@ -1,6 +1,7 @@
 //! How parallel writers share a window of relationships without ever locking the same node.
 //!
-//! Creating a relationship locks (on Neo4j) or rewrites the edge pages of (on ArcadeDB) both of
+//! Creating a relationship locks (on Neo4j) or rewrites the edge pages of (on ArcadeDB, unless its
+//! type is `UNIDIRECTIONAL`, as `scripts/arcadedb.sh layout` makes the learners' ones) both of
 //! its ends. A `Skill` like `python` is the end of a quarter of all `HAS_SKILL` relationships, so
 //! writers that split relationships arbitrarily meet on it all the time: deadlocks and retries, or
 //! one writer. The arrangement here is the bipartite one of neo4j-parallel-spark-loader: learners
