@@ -85,12 +85,16 @@ start_arcadedb() {
   fi
 }
 # An empty database $1 on that server, laid out with BENCH_BUCKETS buckets per type chosen by
-# server thread (default 4; 0 leaves ArcadeDB's default layout, one bucket per type).
+# server thread (default 4; 0 leaves ArcadeDB's default layout, one bucket per type). The layout
+# keeps the learners' relationships off the hubs, so learngraph writes them without hub rounds.
 fresh_db() {
   curl -s -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"drop database $1\"}" >/dev/null || true
   curl -sf -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"create database $1\"}" >/dev/null
   if [ "${BENCH_BUCKETS:-4}" -gt 0 ]; then
     scripts/arcadedb.sh layout "$1" "${BENCH_BUCKETS:-4}"
+    export LEARNGRAPH_TARGET__BOLT__HUB_ROUNDS=false
+  else
+    export LEARNGRAPH_TARGET__BOLT__HUB_ROUNDS=true
   fi
 }
 # The Polars peer's venv (benches/polars_peer.py), made once.

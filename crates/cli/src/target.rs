@@ -127,6 +127,7 @@ fn bolt_config(
         database: Some(s.database.clone()).filter(|d| !d.is_empty()),
         writers: s.writers.max(1),
         batch_rows: s.batch_rows.max(1),
+        hub_rounds: s.hub_rounds,
         max_retries: s.max_retries,
         server_wait: std::time::Duration::from_secs(s.server_wait_s),
         geo_relationships,

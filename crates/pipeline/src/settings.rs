@@ -100,6 +100,12 @@ pub struct BoltSettings {
     pub writers: usize,
     /// Learners per statement.
     pub batch_rows: usize,
+    /// Write the learners' relationships in rounds that keep parallel writers off each other's
+    /// hubs, as a server that locks (Neo4j) or rewrites (ArcadeDB's bidirectional edges) both
+    /// ends of a new relationship needs. Off, each writer writes its learners' relationships in
+    /// one round: for ArcadeDB with `scripts/arcadedb.sh layout`, whose learners' relationship
+    /// types leave the hubs alone.
+    pub hub_rounds: bool,
     /// Retries of a statement after a transient error (deadlock, leader switch).
     pub max_retries: u32,
     /// Seconds to wait for a server that went away before failing the run.
@@ -114,6 +120,7 @@ impl Default for BoltSettings {
             database: String::new(),
             writers: 4,
             batch_rows: 5000,
+            hub_rounds: true,
             max_retries: 8,
             server_wait_s: 120,
         }

@@ -48,6 +48,9 @@ pub struct BoltConfig {
     pub writers: usize,
     /// Learners per statement; relationship statements carry about as many rows.
     pub batch_rows: usize,
+    /// Write the learners' relationships in rounds that keep writers off each other's hubs
+    /// (see [`crate::plan`]); off where writing a relationship leaves its hub alone.
+    pub hub_rounds: bool,
     /// Attempts of one statement after a transient error (deadlock, leader switch).
     pub max_retries: u32,
     /// How long to wait for a server that went away before failing the run.

@@ -10,10 +10,15 @@
 //! two writers share a learner group or a hub group, so no two transactions touch the same node;
 //! between rounds the writers wait for each other. Writer `i` keeps learner group `i` in every
 //! round, and creates those learners too ([`Grid::split_learners`]).
+//!
+//! Where no write touches a hub (ArcadeDB laid out so), the hub rounds only split each learner's
+//! relationships over `k` statements; `hub_rounds = false` puts all hubs in one group, written
+//! in one round. Either way a cell holds one row per learner and kind, with the learner's hubs
+//! as a list ([`Rows::push_grouped`]): the server looks each learner up once for all of them.
 
 use std::hash::{BuildHasher, Hash};
 
-use neo4rs::BoltType;
+use neo4rs::{BoltList, BoltMap, BoltType};
 
 use crate::statements::RelKind;
 
@@ -42,6 +47,24 @@ impl Rows {
         self.owners.push(owner);
     }
 
+    /// Adds a relationship of `owner`'s learner to the hub `entry`: to the last row when that
+    /// row is the same learner's, else as a new row `{from: learner, to: [entry]}`. The server
+    /// then looks the learner up once for all of its relationships in the row, not once each.
+    pub fn push_grouped(&mut self, entry: BoltType, owner: Owner) {
+        if self.owners.last() == Some(&owner) {
+            if let Some(BoltType::Map(row)) = self.rows.last_mut() {
+                if let Some(BoltType::List(to)) = row.value.get_mut("to") {
+                    to.push(entry);
+                    return;
+                }
+            }
+        }
+        let mut row = BoltMap::new();
+        row.put("from".into(), owner.learner_id.as_str().into());
+        row.put("to".into(), BoltType::List(BoltList::from(vec![entry])));
+        self.push(BoltType::Map(row), owner);
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.rows.len()
@@ -53,32 +76,39 @@ impl Rows {
     }
 }
 
-/// The relationships of a window in `k × k` cells, each cell holding rows per relationship kind.
+/// The relationships of a window in `k × h` cells (`k` learner groups, `h` hub groups), each cell
+/// holding rows per relationship kind.
 pub struct Grid {
     k: usize,
+    hubs: usize,
     kinds: Vec<RelKind>,
     cells: Vec<Vec<Rows>>,
     hasher: foldhash::fast::FixedState,
 }
 
 impl Grid {
-    /// An empty grid for `k` writers and the relationship `kinds` in write order.
-    pub fn new(k: usize, kinds: &[RelKind]) -> Grid {
+    /// An empty grid for `k` writers and the relationship `kinds` in write order. With
+    /// `hub_rounds`, hubs fall into `k` groups written in `k` rounds; without, into one group and
+    /// one round, for servers where writing a relationship leaves its hub alone (ArcadeDB with
+    /// the learners' relationship types `UNIDIRECTIONAL`).
+    pub fn new(k: usize, hub_rounds: bool, kinds: &[RelKind]) -> Grid {
         let k = k.max(1);
+        let hubs = if hub_rounds { k } else { 1 };
         Grid {
             k,
+            hubs,
             kinds: kinds.to_vec(),
-            cells: (0..k * k)
+            cells: (0..k * hubs)
                 .map(|_| kinds.iter().map(|_| Rows::default()).collect())
                 .collect(),
             hasher: foldhash::fast::FixedState::with_seed(0x1ea6_9a4f),
         }
     }
 
-    fn group(&self, key: &str) -> usize {
+    fn group(&self, key: &str, groups: usize) -> usize {
         let mut h = self.hasher.build_hasher();
         key.hash(&mut h);
-        (std::hash::Hasher::finish(&h) % self.k as u64) as usize
+        (std::hash::Hasher::finish(&h) % groups as u64) as usize
     }
 
     /// Deals learner nodes out by learner group, so that writer `i` creates the learners whose
@@ -86,18 +116,19 @@ impl Grid {
     pub fn split_learners(&self, rows: Rows) -> Vec<Rows> {
         let mut parts: Vec<Rows> = (0..self.k).map(|_| Rows::default()).collect();
         for (row, owner) in rows.rows.into_iter().zip(rows.owners) {
-            parts[self.group(&owner.learner_id)].push(row, owner);
+            parts[self.group(&owner.learner_id, self.k)].push(row, owner);
         }
         parts
     }
 
-    /// Files a relationship of kind `kind` from `learner` to `hub`.
-    pub fn push(&mut self, kind: usize, learner: &str, hub: &str, row: BoltType, owner: Owner) {
-        let cell = self.group(learner) * self.k + self.group(hub);
-        self.cells[cell][kind].push(row, owner);
+    /// Files a relationship of kind `kind` from `owner`'s learner to `hub`, whose row entry is
+    /// `entry` (see [`Rows::push_grouped`]).
+    pub fn push(&mut self, kind: usize, hub: &str, entry: BoltType, owner: Owner) {
+        let cell = self.group(&owner.learner_id, self.k) * self.hubs + self.group(hub, self.hubs);
+        self.cells[cell][kind].push_grouped(entry, owner);
     }
 
-    /// Relationships filed.
+    /// Rows filed: one per learner, kind and cell.
     pub fn len(&self) -> usize {
         self.cells.iter().flatten().map(Rows::len).sum()
     }
@@ -108,9 +139,10 @@ impl Grid {
     }
 
     /// Empties the grid into rounds: `rounds[r][i]` is what writer `i` writes in round `r`, as
-    /// (kind, rows) pairs. Cells of a round share no learner group and no hub group.
+    /// (kind, rows) pairs. Cells of a round share no learner group, and with hub rounds no hub
+    /// group.
     pub fn take_rounds(&mut self) -> Vec<Vec<Vec<(RelKind, Rows)>>> {
-        let k = self.k;
+        let (k, hubs) = (self.k, self.hubs);
         let mut cells: Vec<Option<Vec<Rows>>> = self
             .cells
             .iter_mut()
@@ -121,11 +153,11 @@ impl Grid {
                 ))
             })
             .collect();
-        (0..k)
+        (0..hubs)
             .map(|r| {
                 (0..k)
                     .map(|i| {
-                        let cell = i * k + (i + r) % k;
+                        let cell = i * hubs + (i + r) % hubs;
                         cells[cell]
                             .take()
                             .unwrap_or_default()
@@ -154,23 +186,32 @@ mod tests {
         }
     }
 
+    /// The (learner, hub) pairs of a grouped row.
+    fn pairs_of(row: &BoltType) -> Vec<(String, String)> {
+        let BoltType::Map(m) = row else {
+            panic!("a map: {row:?}")
+        };
+        let from: String = m.get("from").unwrap();
+        let to: Vec<String> = m.get("to").unwrap();
+        assert!(!to.is_empty());
+        to.into_iter().map(|h| (from.clone(), h)).collect()
+    }
+
     #[test]
     fn no_two_writers_of_a_round_share_a_learner_or_a_hub() {
-        for k in 1..=5 {
-            let mut grid = Grid::new(k, &LEARNER_RELS[..2]);
+        for (k, hub_rounds) in (1..=5).flat_map(|k| [(k, true), (k, false)]) {
+            let mut grid = Grid::new(k, hub_rounds, &LEARNER_RELS[..2]);
             let mut pairs = Vec::new();
             for l in 0..200 {
                 for s in 0..(l % 7) {
                     let (learner, hub) = (format!("L{l}"), format!("skill{s}"));
-                    let row = BoltType::String(format!("{learner}>{hub}").into());
-                    grid.push(0, &learner, &hub, row, owner(&learner));
+                    grid.push(0, &hub, BoltType::from(hub.as_str()), owner(&learner));
                     pairs.push((learner, hub));
                 }
             }
-            assert_eq!(grid.len(), pairs.len());
             let rounds = grid.take_rounds();
-            assert_eq!(rounds.len(), k);
-            let mut seen = 0;
+            assert_eq!(rounds.len(), if hub_rounds { k } else { 1 });
+            let mut seen = Vec::new();
             for round in rounds {
                 let mut learners_of = Vec::new();
                 let mut hubs_of = Vec::new();
@@ -178,12 +219,12 @@ mod tests {
                     let mut learners = HashSet::new();
                     let mut hubs = HashSet::new();
                     for (_, rows) in writer {
-                        for row in rows.rows {
-                            let BoltType::String(s) = row else { panic!() };
-                            let (l, h) = s.value.split_once('>').unwrap();
-                            learners.insert(l.to_string());
-                            hubs.insert(h.to_string());
-                            seen += 1;
+                        for row in &rows.rows {
+                            for (l, h) in pairs_of(row) {
+                                learners.insert(l.clone());
+                                hubs.insert(h.clone());
+                                seen.push((l, h));
+                            }
                         }
                     }
                     learners_of.push(learners);
@@ -192,31 +233,66 @@ mod tests {
                 for i in 0..k {
                     for j in i + 1..k {
                         assert!(learners_of[i].is_disjoint(&learners_of[j]), "k={k}");
-                        assert!(hubs_of[i].is_disjoint(&hubs_of[j]), "k={k}");
+                        if hub_rounds {
+                            assert!(hubs_of[i].is_disjoint(&hubs_of[j]), "k={k}");
+                        }
                     }
                 }
             }
-            assert_eq!(seen, pairs.len(), "every relationship in exactly one cell");
+            seen.sort();
+            pairs.sort();
+            assert_eq!(seen, pairs, "k={k}: every relationship in exactly one cell");
             assert!(grid.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_learners_relationships_in_a_cell_are_one_row() {
+        for (k, hub_rounds) in [(1, true), (3, true), (3, false)] {
+            let mut grid = Grid::new(k, hub_rounds, &LEARNER_RELS[..1]);
+            for l in 0..50 {
+                let learner = format!("L{l}");
+                for s in 0..5 {
+                    let hub = format!("skill{s}");
+                    grid.push(0, &hub, BoltType::from(hub.as_str()), owner(&learner));
+                }
+            }
+            let mut rows_of: std::collections::HashMap<String, usize> = Default::default();
+            let mut relationships = 0;
+            for round in grid.take_rounds() {
+                for (_, rows) in round.into_iter().flatten() {
+                    assert_eq!(rows.rows.len(), rows.owners.len());
+                    for (row, o) in rows.rows.iter().zip(&rows.owners) {
+                        let pairs = pairs_of(row);
+                        assert!(pairs.iter().all(|(l, _)| *l == o.learner_id));
+                        relationships += pairs.len();
+                        *rows_of.entry(o.learner_id.clone()).or_default() += 1;
+                    }
+                }
+            }
+            assert_eq!(relationships, 250);
+            let hub_groups = if hub_rounds { k } else { 1 };
+            // One row per learner and hub group its skills fall into: never more.
+            assert!(
+                rows_of.values().all(|&n| n <= hub_groups),
+                "k={k}, hub_rounds={hub_rounds}: {rows_of:?}"
+            );
+            if !hub_rounds || k == 1 {
+                assert!(rows_of.values().all(|&n| n == 1));
+            }
         }
     }
 
     #[test]
     fn each_writer_creates_the_learners_whose_relationships_it_writes() {
         for k in 1..=5 {
-            let mut grid = Grid::new(k, &LEARNER_RELS[..1]);
+            let mut grid = Grid::new(k, true, &LEARNER_RELS[..1]);
             let mut learners = Rows::default();
             for l in 0..300 {
                 let learner = format!("L{l}");
                 learners.push(BoltType::String(learner.clone().into()), owner(&learner));
                 let hub = format!("skill{}", l % 11);
-                grid.push(
-                    0,
-                    &learner,
-                    &hub,
-                    BoltType::Null(neo4rs::BoltNull),
-                    owner(&learner),
-                );
+                grid.push(0, &hub, BoltType::from(hub.as_str()), owner(&learner));
             }
             let created: Vec<HashSet<String>> = grid
                 .split_learners(learners)

@@ -3,9 +3,10 @@
 //!
 //! A window is `writers × batch_rows` learners. Writing it takes three steps, each finished before
 //! the next starts: the dimension nodes first seen in it (one writer: they are few), the learner
-//! nodes, then the relationships in `writers` rounds. Writer `i` creates the learners of learner
-//! group `i` and writes their relationships in every round, each writer on a connection of its
-//! own: the records of a learner are then only ever touched by one connection. (ArcadeDB checks
+//! nodes, then the relationships in `writers` rounds (one without `hub_rounds`). Writer `i`
+//! creates the learners of learner group `i` and writes their relationships in every round, each
+//! writer on a connection of its own: the records of a learner are then only ever touched by one
+//! connection. (ArcadeDB checks
 //! conflicts by page, not by record, so two writers that update different learners stored on one
 //! page still conflict; see BENCHMARKS.md for the bucket layout that keeps each connection's
 //! learners on pages of their own.) The pipeline's thread waits while a window is written; the
@@ -30,7 +31,8 @@ use crate::client::{run_isolating, Failure, Refusal, Retry, RetryStats, Statemen
 use crate::config::BoltConfig;
 use crate::plan::{Grid, Owner, Rows};
 use crate::statements::{
-    self as st, create_rels, key, merge_nodes, merge_rels, RelKind, DIMENSION_RELS, LEARNER_RELS,
+    self as st, create_learner_rels, key, merge_learner_rels, merge_nodes, merge_rels, RelKind,
+    DIMENSION_RELS, LEARNER_RELS,
 };
 
 /// Loads the learner graph into a Bolt server.
@@ -63,7 +65,7 @@ pub struct BoltSink {
 impl BoltSink {
     /// A sink for `config`; nothing is contacted until [`GraphSink::open`].
     pub fn new(config: BoltConfig) -> BoltSink {
-        let grid = Grid::new(config.writers, &LEARNER_RELS);
+        let grid = Grid::new(config.writers, config.hub_rounds, &LEARNER_RELS);
         let dimensions = [
             (label::SKILL, key::NAME),
             (label::PROGRAM, key::NAME),
@@ -290,8 +292,8 @@ impl BoltSink {
             while let Some(done) = tasks.join_next().await {
                 refused.extend(done.map_err(|e| Failure::Fatal(e.to_string()))??);
             }
-            // Relationships: k rounds of k writers on disjoint learner and hub groups; writer `i`
-            // keeps learner group `i` in every round.
+            // Relationships: rounds of k writers on disjoint learner groups (and hub groups, with
+            // hub rounds); writer `i` keeps learner group `i` in every round.
             for round in rounds {
                 let mut tasks = tokio::task::JoinSet::new();
                 for (i, work) in round.into_iter().enumerate() {
@@ -402,17 +404,11 @@ impl BoltSink {
             self.learners
                 .push(st::learner_row(l, !incremental), owner());
             for s in &l.skills {
-                self.grid.push(
-                    0,
-                    &l.learner_id,
-                    s,
-                    st::rel_row(&l.learner_id, s, None),
-                    owner(),
-                );
+                self.grid.push(0, s, st::hub_entry(s, None), owner());
             }
             for e in &l.enrollments {
-                let row = st::rel_row(&l.learner_id, &e.cohort_id, Some(st::enrollment_props(e)));
-                self.grid.push(1, &l.learner_id, &e.cohort_id, row, owner());
+                let entry = st::hub_entry(&e.cohort_id, Some(st::enrollment_props(e)));
+                self.grid.push(1, &e.cohort_id, entry, owner());
             }
             self.summary
                 .add_relationships(LEARNER_RELS[0].ty, l.skills.len() as u64);
@@ -425,13 +421,7 @@ impl BoltSink {
                     (4, &l.country_of_origin_code),
                 ] {
                     if let Some(hub) = hub {
-                        self.grid.push(
-                            i,
-                            &l.learner_id,
-                            hub,
-                            st::rel_row(&l.learner_id, hub, None),
-                            owner(),
-                        );
+                        self.grid.push(i, hub, st::hub_entry(hub, None), owner());
                         self.summary.add_relationships(LEARNER_RELS[i].ty, 1);
                     }
                 }
@@ -445,10 +435,10 @@ impl BoltSink {
 /// start of the run: each learner is then new, and written once per run. After a lost connection
 /// the batch is replayed with `MERGE` (see [`Statement`]).
 fn learner_rel_statement(kind: &RelKind, fresh: bool) -> Statement {
-    let merge = merge_rels(kind.ty, kind.from, kind.to, kind.props);
+    let merge = merge_learner_rels(kind);
     if fresh {
         Statement {
-            first: create_rels(kind.ty, kind.from, kind.to, kind.props),
+            first: create_learner_rels(kind),
             replay: merge,
         }
     } else {

@@ -45,38 +45,59 @@ pub const STORED_LEARNERS: &str =
     "MATCH (l:Learner) RETURN l.learner_id AS id, l.content_hash AS hash";
 
 /// `MERGE` a relationship between two existing nodes, found by key; `row.props`, when the type has
-/// properties, replaces the relationship's.
+/// properties, replaces the relationship's. For the dimension nodes' own relationships.
 pub fn merge_rels(ty: Ident, from: (Ident, Ident), to: (Ident, Ident), with_props: bool) -> String {
-    rels("MERGE", ty, from, to, with_props)
-}
-
-/// `CREATE` a relationship between two existing nodes: half the server's work of a `MERGE`, and
-/// right only when the relationship cannot exist yet (its learner was created by this run).
-pub fn create_rels(
-    ty: Ident,
-    from: (Ident, Ident),
-    to: (Ident, Ident),
-    with_props: bool,
-) -> String {
-    rels("CREATE", ty, from, to, with_props)
-}
-
-fn rels(
-    verb: &str,
-    ty: Ident,
-    from: (Ident, Ident),
-    to: (Ident, Ident),
-    with_props: bool,
-) -> String {
     let set = if with_props { " SET r = row.props" } else { "" };
     format!(
         "UNWIND $rows AS row MATCH (a:{fl} {{{fk}: row.from}}) MATCH (b:{tl} {{{tk}: row.to}}) \
-         {verb} (a)-[r:{ty}]->(b){set}",
+         MERGE (a)-[r:{ty}]->(b){set}",
         fl = from.0,
         fk = from.1,
         tl = to.0,
         tk = to.1,
     )
+}
+
+/// `MERGE` a learner's relationships of one kind: a row holds the learner's key and the list of
+/// its hubs' entries ([`hub_entry`]), so that the learner is looked up once for all of them.
+pub fn merge_learner_rels(kind: &RelKind) -> String {
+    learner_rels("MERGE", kind)
+}
+
+/// [`merge_learner_rels`] with `CREATE`: half the server's work of a `MERGE`, and right only when
+/// the relationships cannot exist yet (their learner was created by this run).
+pub fn create_learner_rels(kind: &RelKind) -> String {
+    learner_rels("CREATE", kind)
+}
+
+fn learner_rels(verb: &str, kind: &RelKind) -> String {
+    let (hub, set) = if kind.props {
+        ("to.key", " SET r = to.props")
+    } else {
+        ("to", "")
+    };
+    format!(
+        "UNWIND $rows AS row MATCH (a:{fl} {{{fk}: row.from}}) UNWIND row.to AS to \
+         MATCH (b:{tl} {{{tk}: {hub}}}) {verb} (a)-[r:{ty}]->(b){set}",
+        fl = kind.from.0,
+        fk = kind.from.1,
+        tl = kind.to.0,
+        tk = kind.to.1,
+        ty = kind.ty,
+    )
+}
+
+/// One relationship in a learner's row of [`merge_learner_rels`]: the hub's key, or with
+/// properties `{key, props}`.
+pub fn hub_entry(to: &str, props: Option<BoltType>) -> BoltType {
+    match props {
+        None => to.into(),
+        Some(p) => {
+            let mut r = Row::default();
+            r.put("key", to).put("props", p);
+            r.into_bolt()
+        }
+    }
 }
 
 /// Keys of the node labels, as the statements use them.
@@ -324,15 +345,30 @@ mod tests {
     }
 
     #[test]
-    fn a_fresh_load_creates_relationships_with_the_same_shape() {
-        let kind = LEARNER_RELS[0];
-        let create = create_rels(kind.ty, kind.from, kind.to, kind.props);
-        let merge = merge_rels(kind.ty, kind.from, kind.to, kind.props);
-        assert_eq!(create.replacen("CREATE (a)", "MERGE (a)", 1), merge);
-        assert!(
-            create.ends_with("CREATE (a)-[r:HAS_SKILL]->(b)"),
-            "{create}"
+    fn a_learners_relationships_are_one_row_and_a_fresh_load_creates_them() {
+        let skills = create_learner_rels(&LEARNER_RELS[0]);
+        assert_eq!(
+            skills,
+            "UNWIND $rows AS row MATCH (a:Learner {learner_id: row.from}) UNWIND row.to AS to \
+             MATCH (b:Skill {name: to}) CREATE (a)-[r:HAS_SKILL]->(b)"
         );
+        assert_eq!(
+            skills.replacen("CREATE (a)", "MERGE (a)", 1),
+            merge_learner_rels(&LEARNER_RELS[0])
+        );
+        assert!(
+            merge_learner_rels(&LEARNER_RELS[1]).ends_with(
+                "MATCH (b:Cohort {id: to.key}) MERGE (a)-[r:ENROLLED_IN]->(b) SET r = to.props"
+            ),
+            "{}",
+            merge_learner_rels(&LEARNER_RELS[1])
+        );
+        assert_eq!(hub_entry("python", None), BoltType::from("python"));
+        let BoltType::Map(m) = hub_entry("C1", Some(BoltType::from(1i64))) else {
+            panic!("a map")
+        };
+        assert_eq!(m.get::<String>("key").unwrap(), "C1");
+        assert_eq!(m.get::<i64>("props").unwrap(), 1);
     }
 
     #[test]
