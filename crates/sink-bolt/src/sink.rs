@@ -6,11 +6,11 @@
 //! nodes, then the relationships in `writers` rounds (one without `hub_rounds`). Writer `i`
 //! creates the learners of learner group `i` and writes their relationships in every round, each
 //! writer on a connection of its own: the records of a learner are then only ever touched by one
-//! connection. (ArcadeDB checks
-//! conflicts by page, not by record, so two writers that update different learners stored on one
-//! page still conflict; see BENCHMARKS.md for the bucket layout that keeps each connection's
-//! learners on pages of their own.) The pipeline's thread waits while a window is written; the
-//! bounded queues before it hold the transform back, so memory stays flat.
+//! connection. (ArcadeDB checks conflicts by page, not by record, so two writers that update
+//! different learners stored on one page still conflict; see BENCHMARKS.md for the bucket layout
+//! that keeps each connection's learners on pages of their own.) The pipeline's thread waits
+//! while a window is written; the bounded queues before it hold the transform back, so memory
+//! stays flat.
 //!
 //! An incremental load first reads every stored learner's key and `content_hash`. Unchanged
 //! learners are skipped; a changed learner's relationships are deleted at the start of its
