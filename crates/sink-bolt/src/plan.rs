@@ -18,9 +18,9 @@
 
 use std::hash::{BuildHasher, Hash};
 
-use neo4rs::{BoltList, BoltMap, BoltType};
+use neo4rs::BoltType;
 
-use crate::statements::RelKind;
+use crate::statements::{add_hub, learner_rels_row, RelKind};
 
 /// The learner a row belongs to, to quarantine it if the server refuses it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,18 +51,14 @@ impl Rows {
     /// row is the same learner's, else as a new row `{from: learner, to: [entry]}`. The server
     /// then looks the learner up once for all of its relationships in the row, not once each.
     pub fn push_grouped(&mut self, entry: BoltType, owner: Owner) {
-        if self.owners.last() == Some(&owner) {
-            if let Some(BoltType::Map(row)) = self.rows.last_mut() {
-                if let Some(BoltType::List(to)) = row.value.get_mut("to") {
-                    to.push(entry);
-                    return;
-                }
-            }
-        }
-        let mut row = BoltMap::new();
-        row.put("from".into(), owner.learner_id.as_str().into());
-        row.put("to".into(), BoltType::List(BoltList::from(vec![entry])));
-        self.push(BoltType::Map(row), owner);
+        let entry = match self.rows.last_mut() {
+            Some(row) if self.owners.last() == Some(&owner) => match add_hub(row, entry) {
+                None => return,
+                Some(entry) => entry,
+            },
+            _ => entry,
+        };
+        self.push(learner_rels_row(&owner.learner_id, entry), owner);
     }
 
     /// Number of rows.

@@ -12,7 +12,7 @@ use learngraph_model::schema::{label, rel, Ident};
 use learngraph_model::{
     City, Cohort, Country, Date, DateTime, Key, Learner, Program, PropertyWriter, Skill,
 };
-use neo4rs::{BoltMap, BoltString, BoltType};
+use neo4rs::{BoltList, BoltMap, BoltString, BoltType};
 
 /// `MERGE` a node by its key and replace its properties with the row.
 pub fn merge_nodes(label: Ident, key: Ident) -> String {
@@ -85,6 +85,28 @@ fn learner_rels(verb: &str, kind: &RelKind) -> String {
         tk = kind.to.1,
         ty = kind.ty,
     )
+}
+
+/// A learner's row of [`merge_learner_rels`]: its key and, so far, one hub entry.
+pub fn learner_rels_row(from: &str, entry: BoltType) -> BoltType {
+    let mut r = Row::default();
+    r.put("from", from)
+        .put("to", BoltType::List(BoltList::from(vec![entry])));
+    r.into_bolt()
+}
+
+/// Adds a hub entry to a row of [`learner_rels_row`]; hands the entry back if `row` is not one.
+pub fn add_hub(row: &mut BoltType, entry: BoltType) -> Option<BoltType> {
+    match row {
+        BoltType::Map(m) => match m.value.get_mut("to") {
+            Some(BoltType::List(to)) => {
+                to.push(entry);
+                None
+            }
+            _ => Some(entry),
+        },
+        _ => Some(entry),
+    }
 }
 
 /// One relationship in a learner's row of [`merge_learner_rels`]: the hub's key, or with
