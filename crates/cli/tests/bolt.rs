@@ -302,7 +302,13 @@ fn a_learner_the_server_refuses_is_quarantined_and_the_others_load() {
         ));
     }
     let input = common::write(tmp.path(), "l.csv", &csv);
-    let report = load(&input, &bolt, "t_refuse", &tmp.path().join("run"), &[]);
+    let report = load(
+        &input,
+        &bolt,
+        "t_refuse",
+        &tmp.path().join("run"),
+        &["--set", "target.geo_relationships=true"],
+    );
     assert_eq!(report["rows"]["loaded"].as_u64(), Some(3));
     assert_eq!(
         report["rows"]["quarantined_by_reason"]["target_rejected"].as_u64(),
@@ -328,6 +334,16 @@ fn a_learner_the_server_refuses_is_quarantined_and_the_others_load() {
     .collect();
     assert_eq!(ids.len(), 3);
     assert!(ids.contains(&"L1".to_string()) && ids.contains(&"L3".to_string()));
+    // The refused learner's relationships find no learner: their statement is rolled back and
+    // split until they stand alone, and the other learners' relationships load.
+    for (pattern, n) in [
+        ("(:Learner)-[r:HAS_SKILL]->(:Skill {name: 'python'})", 3),
+        ("(:Learner)-[r:LIVES_IN]->(:City)", 3),
+        ("(:Learner)-[r:FROM_COUNTRY]->(:Country {code: 'KE'})", 3),
+    ] {
+        let q = format!("MATCH {pattern} RETURN count(*) AS n");
+        assert_eq!(count(&bolt, "t_refuse", &q), n, "{pattern}");
+    }
 }
 
 #[test]

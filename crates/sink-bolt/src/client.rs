@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use neo4rs::{query, BoltList, BoltType, Graph};
 
 use crate::plan::{Owner, Rows};
+use crate::statements::relationships_in;
 
 /// How a failed statement is handled.
 #[derive(Debug, PartialEq, Eq)]
@@ -176,11 +177,39 @@ pub async fn for_each_row(
     Ok(())
 }
 
-/// Runs `statement` with `$rows` bound to `rows`, retrying as the policy says.
+/// A learner relationship statement (see [`crate::statements::merge_learner_rels`]) in its own
+/// explicit transaction, committed only if it wrote `expected` relationships. Fewer means a
+/// learner or hub node was missing: the transaction is rolled back and the rows refused, so that
+/// [`run_isolating`] finds the ones at fault.
+async fn run_counted(graph: &Graph, q: neo4rs::Query, expected: i64) -> Result<(), Failure> {
+    let io = |e: neo4rs::Error| classify(&e);
+    let mut txn = graph.start_txn().await.map_err(io)?;
+    let mut stream = txn.execute(q).await.map_err(io)?;
+    let mut written = 0;
+    while let Some(row) = stream.next(txn.handle()).await.map_err(io)? {
+        written += row.get::<i64>("written").unwrap_or(0);
+    }
+    if written != expected {
+        txn.rollback().await.map_err(io)?;
+        return Err(Failure::Refused(format!(
+            "{MISSING_END}: {written} of {expected} relationships found both their ends"
+        )));
+    }
+    txn.commit().await.map_err(io)
+}
+
+/// The refusal of a learner's relationships whose learner or hub node is not in the database.
+const MISSING_END: &str = "a learner or hub node is missing";
+
+/// Runs `statement` with `$rows` bound to `rows`, retrying as the policy says. With `hubs`, the
+/// statement writes a learner's relationships ([`crate::statements::merge_learner_rels`]) with
+/// `$hubs` bound to it, and must write every relationship of `rows`: if it writes fewer (a
+/// learner or hub node missing), it is rolled back and refused.
 pub async fn run(
     graph: &Graph,
     statement: &Statement,
     rows: &[BoltType],
+    hubs: Option<&BoltType>,
     retry: Retry,
     stats: &RetryStats,
 ) -> Result<(), Failure> {
@@ -190,7 +219,13 @@ pub async fn run(
     loop {
         let q = query(text).param("rows", BoltType::List(BoltList::from(rows.to_vec())));
         let started = Instant::now();
-        let failure = match run_once(graph, q).await {
+        let outcome = match hubs {
+            None => run_once(graph, q).await.map_err(|e| classify(&e)),
+            Some(hubs) => {
+                run_counted(graph, q.param("hubs", hubs.clone()), relationships_in(rows)).await
+            }
+        };
+        let failure = match outcome {
             Ok(()) => {
                 tracing::debug!(
                     statement = text,
@@ -200,7 +235,7 @@ pub async fn run(
                 );
                 return Ok(());
             }
-            Err(e) => classify(&e),
+            Err(failure) => failure,
         };
         let delay = match &failure {
             Failure::Transient(message) => {
@@ -248,7 +283,16 @@ pub async fn run_isolating(
     let mut refused = Vec::new();
     let mut stack = vec![rows];
     while let Some(part) = stack.pop() {
-        match run(graph, statement, &part.rows, retry, stats).await {
+        match run(
+            graph,
+            statement,
+            &part.rows,
+            part.hubs.as_ref(),
+            retry,
+            stats,
+        )
+        .await
+        {
             Ok(()) => {}
             Err(Failure::Refused(message)) => {
                 if part.len() == 1 {
@@ -262,13 +306,16 @@ pub async fn run_isolating(
                 let Rows {
                     mut rows,
                     mut owners,
+                    hubs,
                 } = part;
                 let half = rows.len() / 2;
+                // Both halves keep the whole `$hubs`: their rows name hubs by position in it.
                 stack.push(Rows {
                     rows: rows.split_off(half),
                     owners: owners.split_off(half),
+                    hubs: hubs.clone(),
                 });
-                stack.push(Rows { rows, owners });
+                stack.push(Rows { rows, owners, hubs });
             }
             Err(other) => return Err(other),
         }

@@ -38,6 +38,9 @@ pub struct Rows {
     pub rows: Vec<BoltType>,
     /// Owner of each row.
     pub owners: Vec<Owner>,
+    /// For a learner's relationships: the statement's `$hubs`, which the rows name by position
+    /// ([`crate::statements::index_hubs`]).
+    pub hubs: Option<BoltType>,
 }
 
 impl Rows {

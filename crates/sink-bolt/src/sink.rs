@@ -155,7 +155,7 @@ impl BoltSink {
         runtime
             .block_on(async {
                 for part in rows.chunks(batch_rows) {
-                    crate::client::run(&graph, &statement, part, retry, &stats).await?;
+                    crate::client::run(&graph, &statement, part, None, retry, &stats).await?;
                 }
                 Ok::<(), Failure>(())
             })
@@ -256,8 +256,8 @@ impl BoltSink {
         let delete_rels = Statement::idempotent(st::DELETE_LEARNER_RELS.to_string());
         let set_hashes = Statement::idempotent(st::SET_CONTENT_HASH.to_string());
         let rounds = self.grid.take_rounds();
-        let learner_statement = Statement::idempotent(merge_nodes(label::LEARNER, key::LEARNER));
         let fresh = self.fresh;
+        let learner_statement = learner_statement(fresh);
 
         let runtime = self
             .runtime
@@ -270,6 +270,10 @@ impl BoltSink {
                 for part in chunks(rows, batch_rows) {
                     refused.extend(run_isolating(&graph, &statement, part, retry, &stats).await?);
                 }
+            }
+            if refused.iter().any(|r| r.owner.learner_id.is_empty()) {
+                // A refused dimension node fails the run (below) before any learner refers to it.
+                return Ok(refused);
             }
             // Learner nodes: writer `i` creates learner group `i`, whose relationships it writes.
             let mut tasks = tokio::task::JoinSet::new();
@@ -305,7 +309,8 @@ impl BoltSink {
                         let mut refused = Vec::new();
                         for (kind, rows) in work {
                             let statement = learner_rel_statement(&kind, fresh);
-                            for part in chunks(rows, batch_rows) {
+                            for mut part in chunks(rows, batch_rows) {
+                                part.hubs = Some(st::index_hubs(&mut part.rows));
                                 refused.extend(
                                     run_isolating(&graph, &statement, part, retry, &stats).await?,
                                 );
@@ -431,6 +436,21 @@ impl BoltSink {
     }
 }
 
+/// Learners are created, not merged, when the database held no learner at the start of the run:
+/// the first pass has merged every duplicate, so each learner is new and written once. After a
+/// lost connection the batch is replayed with `MERGE` (see [`Statement`]).
+fn learner_statement(fresh: bool) -> Statement {
+    let merge = merge_nodes(label::LEARNER, key::LEARNER);
+    if fresh {
+        Statement {
+            first: st::create_nodes(label::LEARNER),
+            replay: merge,
+        }
+    } else {
+        Statement::idempotent(merge)
+    }
+}
+
 /// A learner's relationships are created, not merged, when the database held no learner at the
 /// start of the run: each learner is then new, and written once per run. After a lost connection
 /// the batch is replayed with `MERGE` (see [`Statement`]).
@@ -451,12 +471,17 @@ fn chunks(rows: Rows, size: usize) -> Vec<Rows> {
     let Rows {
         rows: mut r,
         owners: mut o,
+        hubs: _,
     } = rows;
     let mut out = Vec::new();
     while !r.is_empty() {
         let rest_r = r.split_off(r.len().min(size));
         let rest_o = o.split_off(o.len().min(size));
-        out.push(Rows { rows: r, owners: o });
+        out.push(Rows {
+            rows: r,
+            owners: o,
+            hubs: None,
+        });
         r = rest_r;
         o = rest_o;
     }
@@ -514,6 +539,7 @@ impl GraphSink for BoltSink {
                     &graph,
                     &Statement::idempotent(statement.clone()),
                     &[],
+                    None,
                     self.retry(),
                     &self.stats,
                 ))

@@ -1,10 +1,13 @@
 //! The Cypher the Bolt sink sends, and the rows it sends with it.
 //!
-//! Every statement is `UNWIND $rows AS row …`: one round trip per batch, values only as
-//! parameters, labels and types from the model's checked identifiers. Writes are `MERGE` on the
-//! node keys (the unique constraints make them index lookups), so replaying a batch changes
-//! nothing, and `SET n = row` replaces a node's properties whole, so that a property that became
-//! null on a newer export is removed.
+//! Every statement binds its batch to `$rows` and `UNWIND`s it: one round trip per batch, values
+//! only as parameters, labels and types from the model's checked identifiers. Writes are `MERGE`
+//! on the node keys (the unique constraints make them index lookups), so replaying a batch
+//! changes nothing, and `SET n = row` replaces a node's properties whole, so that a property that
+//! became null on a newer export is removed. Only into a database that held no learner when the
+//! run began are learners and their relationships `CREATE`d, with the `MERGE` form for replays.
+
+use std::collections::HashMap;
 
 use chrono::{NaiveDate, TimeZone};
 use learngraph_model::properties::hex16;
@@ -17,6 +20,12 @@ use neo4rs::{BoltList, BoltMap, BoltString, BoltType};
 /// `MERGE` a node by its key and replace its properties with the row.
 pub fn merge_nodes(label: Ident, key: Ident) -> String {
     format!("UNWIND $rows AS row MERGE (n:{label} {{{key}: row.{key}}}) SET n = row")
+}
+
+/// [`merge_nodes`] with `CREATE`: no look-up before the write, and right only when no node with
+/// the rows' keys can exist yet (a learner in a database that held none when the run began).
+pub fn create_nodes(label: Ident) -> String {
+    format!("UNWIND $rows AS row CREATE (n:{label}) SET n = row")
 }
 
 /// `MERGE` a dimension node by its key, setting its properties when it is created: a dimension
@@ -59,7 +68,9 @@ pub fn merge_rels(ty: Ident, from: (Ident, Ident), to: (Ident, Ident), with_prop
 }
 
 /// `MERGE` a learner's relationships of one kind: a row holds the learner's key and the list of
-/// its hubs' entries ([`hub_entry`]), so that the learner is looked up once for all of them.
+/// its hubs' entries ([`hub_entry`]), so that the learner is looked up once for all of them; the
+/// hubs are looked up once per statement, in `$hubs`, which the entries name by position (see
+/// [`index_hubs`]). Returns `written`, the relationships written, for the sink to check.
 pub fn merge_learner_rels(kind: &RelKind) -> String {
     learner_rels("MERGE", kind)
 }
@@ -71,20 +82,74 @@ pub fn create_learner_rels(kind: &RelKind) -> String {
 }
 
 fn learner_rels(verb: &str, kind: &RelKind) -> String {
-    let (hub, set) = if kind.props {
-        ("to.key", " SET r = to.props")
+    let (at, with, set) = if kind.props {
+        ("to.i", ", to", " SET r = to.props")
     } else {
-        ("to", "")
+        ("to", "", "")
     };
+    // `hs = $hubs` holds when every hub was found, in order: only then is `bs[i]` the hub at
+    // `$hubs[i]`. Otherwise nothing is written, and `written` says so.
     format!(
-        "UNWIND $rows AS row MATCH (a:{fl} {{{fk}: row.from}}) UNWIND row.to AS to \
-         MATCH (b:{tl} {{{tk}: {hub}}}) {verb} (a)-[r:{ty}]->(b){set}",
+        "UNWIND $hubs AS h MATCH (b:{tl} {{{tk}: h}}) WITH collect(b) AS bs, collect(h) AS hs \
+         WHERE hs = $hubs UNWIND $rows AS row MATCH (a:{fl} {{{fk}: row.from}}) \
+         UNWIND row.to AS to WITH a, bs[{at}] AS b{with} {verb} (a)-[r:{ty}]->(b){set} \
+         RETURN count(*) AS written",
         fl = kind.from.0,
         fk = kind.from.1,
         tl = kind.to.0,
         tk = kind.to.1,
         ty = kind.ty,
     )
+}
+
+/// Replaces the hub keys in rows of [`learner_rels_row`] by their positions in the list it
+/// returns, the statement's `$hubs`: each distinct hub once.
+pub fn index_hubs(rows: &mut [BoltType]) -> BoltType {
+    let mut hubs: Vec<BoltType> = Vec::new();
+    let mut index: HashMap<String, i64> = HashMap::new();
+    let mut position = |key: String| -> BoltType {
+        let i = match index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = hubs.len() as i64;
+                hubs.push(BoltType::from(key.as_str()));
+                index.insert(key, i);
+                i
+            }
+        };
+        BoltType::from(i)
+    };
+    for row in rows {
+        let BoltType::Map(m) = row else { continue };
+        let Some(BoltType::List(to)) = m.value.get_mut("to") else {
+            continue;
+        };
+        for entry in to.value.iter_mut() {
+            match entry {
+                BoltType::String(key) => *entry = position(std::mem::take(&mut key.value)),
+                BoltType::Map(e) => {
+                    if let Some(BoltType::String(key)) = e.value.remove("key") {
+                        e.put("i".into(), position(key.value));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    BoltType::List(BoltList::from(hubs))
+}
+
+/// The relationships in rows of [`learner_rels_row`]: what `written` must be.
+pub fn relationships_in(rows: &[BoltType]) -> i64 {
+    rows.iter()
+        .map(|row| match row {
+            BoltType::Map(m) => match m.value.get("to") {
+                Some(BoltType::List(to)) => to.len() as i64,
+                _ => 0,
+            },
+            _ => 0,
+        })
+        .sum()
 }
 
 /// A learner's row of [`merge_learner_rels`]: its key and, so far, one hub entry.
@@ -353,6 +418,10 @@ mod tests {
             merge_nodes(label::SKILL, key::NAME),
             "UNWIND $rows AS row MERGE (n:Skill {name: row.name}) SET n = row"
         );
+        assert_eq!(
+            create_nodes(label::LEARNER),
+            "UNWIND $rows AS row CREATE (n:Learner) SET n = row"
+        );
         let s = merge_rels(
             rel::ENROLLED_IN,
             (label::LEARNER, key::LEARNER),
@@ -371,16 +440,21 @@ mod tests {
         let skills = create_learner_rels(&LEARNER_RELS[0]);
         assert_eq!(
             skills,
-            "UNWIND $rows AS row MATCH (a:Learner {learner_id: row.from}) UNWIND row.to AS to \
-             MATCH (b:Skill {name: to}) CREATE (a)-[r:HAS_SKILL]->(b)"
+            "UNWIND $hubs AS h MATCH (b:Skill {name: h}) WITH collect(b) AS bs, collect(h) AS hs \
+             WHERE hs = $hubs UNWIND $rows AS row MATCH (a:Learner {learner_id: row.from}) \
+             UNWIND row.to AS to WITH a, bs[to] AS b CREATE (a)-[r:HAS_SKILL]->(b) \
+             RETURN count(*) AS written"
         );
         assert_eq!(
             skills.replacen("CREATE (a)", "MERGE (a)", 1),
             merge_learner_rels(&LEARNER_RELS[0])
         );
         assert!(
-            merge_learner_rels(&LEARNER_RELS[1]).ends_with(
-                "MATCH (b:Cohort {id: to.key}) MERGE (a)-[r:ENROLLED_IN]->(b) SET r = to.props"
+            merge_learner_rels(&LEARNER_RELS[1]).contains(
+                "MATCH (b:Cohort {id: h}) WITH collect(b) AS bs, collect(h) AS hs WHERE hs = $hubs"
+            ) && merge_learner_rels(&LEARNER_RELS[1]).ends_with(
+                "WITH a, bs[to.i] AS b, to MERGE (a)-[r:ENROLLED_IN]->(b) SET r = to.props \
+                 RETURN count(*) AS written"
             ),
             "{}",
             merge_learner_rels(&LEARNER_RELS[1])
@@ -391,6 +465,78 @@ mod tests {
         };
         assert_eq!(m.get::<String>("key").unwrap(), "C1");
         assert_eq!(m.get::<i64>("props").unwrap(), 1);
+    }
+
+    /// Rows of (learner, hubs), each hub with or without properties.
+    fn grouped(rows: &[(&str, &[&str])], props: bool) -> Vec<BoltType> {
+        rows.iter()
+            .map(|(from, hubs)| {
+                let entry = |h: &str| hub_entry(h, props.then(|| BoltType::from(h.len() as i64)));
+                let mut row = learner_rels_row(from, entry(hubs[0]));
+                for h in &hubs[1..] {
+                    assert!(add_hub(&mut row, entry(h)).is_none());
+                }
+                row
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hubs_are_named_once_per_statement_and_rows_name_them_by_position() {
+        let cases: &[&[(&str, &[&str])]] = &[
+            &[("L1", &["python"])],
+            &[
+                ("L1", &["python", "sql"]),
+                ("L2", &["sql"]),
+                ("L3", &["go", "python", "sql"]),
+            ],
+            &[("L1", &["a", "b", "c"]), ("L2", &["c", "b", "a"])],
+        ];
+        for (case, props) in cases.iter().flat_map(|c| [(c, false), (c, true)]) {
+            let mut rows = grouped(case, props);
+            let want: i64 = case.iter().map(|(_, h)| h.len() as i64).sum();
+            assert_eq!(relationships_in(&rows), want);
+            let BoltType::List(hubs) = index_hubs(&mut rows) else {
+                panic!("a list")
+            };
+            let hubs: Vec<String> = hubs.value.iter().map(|h| h.to_string()).collect();
+            let mut distinct: Vec<&str> =
+                case.iter().flat_map(|(_, h)| h.iter().copied()).collect();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(hubs.len(), distinct.len(), "each hub once: {hubs:?}");
+            assert_eq!(relationships_in(&rows), want);
+            for (row, (from, want_hubs)) in rows.iter().zip(case.iter()) {
+                let BoltType::Map(m) = row else {
+                    panic!("a map")
+                };
+                assert_eq!(m.get::<String>("from").unwrap(), *from);
+                let Some(BoltType::List(to)) = m.value.get("to") else {
+                    panic!("a list")
+                };
+                let named: Vec<(String, Option<i64>)> = to
+                    .value
+                    .iter()
+                    .map(|entry| match entry {
+                        BoltType::Integer(i) => (hubs[i.value as usize].clone(), None),
+                        BoltType::Map(e) => {
+                            assert!(!e.value.contains_key("key"), "the key is replaced");
+                            let i: i64 = e.get("i").unwrap();
+                            (
+                                hubs[i as usize].clone(),
+                                Some(e.get::<i64>("props").unwrap()),
+                            )
+                        }
+                        other => panic!("an index: {other:?}"),
+                    })
+                    .collect();
+                let expected: Vec<(String, Option<i64>)> = want_hubs
+                    .iter()
+                    .map(|h| (h.to_string(), props.then_some(h.len() as i64)))
+                    .collect();
+                assert_eq!(named, expected);
+            }
+        }
     }
 
     #[test]
