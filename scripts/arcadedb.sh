@@ -18,7 +18,8 @@
 #                               in the learner's edge list only, as the embedded target stores
 #                               them forward only
 #
-# The server's files live in $STATE (default: a temporary folder, removed by stop).
+# The server's files live in $STATE (default: a temporary folder, removed by stop); its heap is
+# ARCADEDB_HEAP (default 2g), a quarter of which is its page cache.
 set -euo pipefail
 
 cache="${LEARNGRAPH_CACHE:-$HOME/.cache/learngraph}"
