@@ -466,12 +466,12 @@ fn learner_rel_statement(kind: &RelKind, fresh: bool) -> Statement {
     }
 }
 
-/// Splits `rows` into statements of at most `size` rows.
+/// Splits `rows` into statements of at most `size` rows, each with the whole `$hubs` if any.
 fn chunks(rows: Rows, size: usize) -> Vec<Rows> {
     let Rows {
         rows: mut r,
         owners: mut o,
-        hubs: _,
+        hubs,
     } = rows;
     let mut out = Vec::new();
     while !r.is_empty() {
@@ -480,7 +480,7 @@ fn chunks(rows: Rows, size: usize) -> Vec<Rows> {
         out.push(Rows {
             rows: r,
             owners: o,
-            hubs: None,
+            hubs: hubs.clone(),
         });
         r = rest_r;
         o = rest_o;
