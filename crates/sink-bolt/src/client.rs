@@ -149,6 +149,20 @@ impl Statement {
             replay: text,
         }
     }
+
+    /// `create` into a database that held no learner when the run began (`fresh`): each learner
+    /// is then new and written once, the first pass having merged its duplicates. `merge`
+    /// otherwise, and for the replays after a lost connection.
+    pub fn create_when_fresh(fresh: bool, create: String, merge: String) -> Statement {
+        if fresh {
+            Statement {
+                first: create,
+                replay: merge,
+            }
+        } else {
+            Statement::idempotent(merge)
+        }
+    }
 }
 
 /// Whether a read statement returns at least one row.

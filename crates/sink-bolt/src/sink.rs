@@ -31,7 +31,7 @@ use crate::client::{run_isolating, Failure, Refusal, Retry, RetryStats, Statemen
 use crate::config::BoltConfig;
 use crate::plan::{Grid, Owner, Rows};
 use crate::statements::{
-    self as st, create_learner_rels, key, merge_learner_rels, merge_nodes, merge_rels, RelKind,
+    self as st, create_learner_rels, key, merge_learner_rels, merge_nodes, merge_rels,
     DIMENSION_RELS, LEARNER_RELS,
 };
 
@@ -257,7 +257,11 @@ impl BoltSink {
         let set_hashes = Statement::idempotent(st::SET_CONTENT_HASH.to_string());
         let rounds = self.grid.take_rounds();
         let fresh = self.fresh;
-        let learner_statement = learner_statement(fresh);
+        let learner_statement = Statement::create_when_fresh(
+            fresh,
+            st::create_nodes(label::LEARNER),
+            merge_nodes(label::LEARNER, key::LEARNER),
+        );
 
         let runtime = self
             .runtime
@@ -308,7 +312,11 @@ impl BoltSink {
                     tasks.spawn(async move {
                         let mut refused = Vec::new();
                         for (kind, rows) in work {
-                            let statement = learner_rel_statement(&kind, fresh);
+                            let statement = Statement::create_when_fresh(
+                                fresh,
+                                create_learner_rels(&kind),
+                                merge_learner_rels(&kind),
+                            );
                             for mut part in chunks(rows, batch_rows) {
                                 part.hubs = Some(st::index_hubs(&mut part.rows));
                                 refused.extend(
@@ -433,36 +441,6 @@ impl BoltSink {
             }
         }
         self.summary.add_nodes(label::LEARNER, written);
-    }
-}
-
-/// Learners are created, not merged, when the database held no learner at the start of the run:
-/// the first pass has merged every duplicate, so each learner is new and written once. After a
-/// lost connection the batch is replayed with `MERGE` (see [`Statement`]).
-fn learner_statement(fresh: bool) -> Statement {
-    let merge = merge_nodes(label::LEARNER, key::LEARNER);
-    if fresh {
-        Statement {
-            first: st::create_nodes(label::LEARNER),
-            replay: merge,
-        }
-    } else {
-        Statement::idempotent(merge)
-    }
-}
-
-/// A learner's relationships are created, not merged, when the database held no learner at the
-/// start of the run: each learner is then new, and written once per run. After a lost connection
-/// the batch is replayed with `MERGE` (see [`Statement`]).
-fn learner_rel_statement(kind: &RelKind, fresh: bool) -> Statement {
-    let merge = merge_learner_rels(kind);
-    if fresh {
-        Statement {
-            first: create_learner_rels(kind),
-            replay: merge,
-        }
-    } else {
-        Statement::idempotent(merge)
     }
 }
 
