@@ -244,7 +244,7 @@ impl BoltSink {
             .filter(|(_, rows)| !rows.is_empty())
             .map(|(kind, rows)| {
                 (
-                    Statement::idempotent(merge_rels(kind.ty, kind.from, kind.to, kind.props)),
+                    Statement::idempotent(merge_rels(kind)),
                     std::mem::take(rows),
                 )
             })

@@ -55,15 +55,16 @@ pub const STORED_LEARNERS: &str =
 
 /// `MERGE` a relationship between two existing nodes, found by key; `row.props`, when the type has
 /// properties, replaces the relationship's. For the dimension nodes' own relationships.
-pub fn merge_rels(ty: Ident, from: (Ident, Ident), to: (Ident, Ident), with_props: bool) -> String {
-    let set = if with_props { " SET r = row.props" } else { "" };
+pub fn merge_rels(kind: &RelKind) -> String {
+    let set = if kind.props { " SET r = row.props" } else { "" };
     format!(
         "UNWIND $rows AS row MATCH (a:{fl} {{{fk}: row.from}}) MATCH (b:{tl} {{{tk}: row.to}}) \
          MERGE (a)-[r:{ty}]->(b){set}",
-        fl = from.0,
-        fk = from.1,
-        tl = to.0,
-        tk = to.1,
+        fl = kind.from.0,
+        fk = kind.from.1,
+        tl = kind.to.0,
+        tk = kind.to.1,
+        ty = kind.ty,
     )
 }
 
@@ -422,12 +423,7 @@ mod tests {
             create_nodes(label::LEARNER),
             "UNWIND $rows AS row CREATE (n:Learner) SET n = row"
         );
-        let s = merge_rels(
-            rel::ENROLLED_IN,
-            (label::LEARNER, key::LEARNER),
-            (label::COHORT, key::ID),
-            true,
-        );
+        let s = merge_rels(&LEARNER_RELS[1]);
         assert_eq!(
             s,
             "UNWIND $rows AS row MATCH (a:Learner {learner_id: row.from}) MATCH (b:Cohort {id: row.to}) \
