@@ -230,13 +230,15 @@ pub async fn run(
     let mut attempt = 0u32;
     let mut unavailable_since: Option<Instant> = None;
     let mut text = statement.first.as_str();
+    // A relationship statement's hubs, and what it must write: the same for every attempt.
+    let counted = hubs.map(|hubs| (hubs, relationships_in(rows)));
     loop {
         let q = query(text).param("rows", BoltType::List(BoltList::from(rows.to_vec())));
         let started = Instant::now();
-        let outcome = match hubs {
+        let outcome = match counted {
             None => run_once(graph, q).await.map_err(|e| classify(&e)),
-            Some(hubs) => {
-                run_counted(graph, q.param("hubs", hubs.clone()), relationships_in(rows)).await
+            Some((hubs, expected)) => {
+                run_counted(graph, q.param("hubs", hubs.clone()), expected).await
             }
         };
         let failure = match outcome {
