@@ -8,6 +8,7 @@
 //!   hub (`Skill`, `Cohort`, `City`, `Country`).
 //! - [`client`]: one statement with retries (transient errors, a server that went away) and the
 //!   splitting that isolates rows the server refuses.
+//! - [`writers`]: the parallel writers, each on its own connection with its own queue.
 //! - [`sink`]: the [`BoltSink`].
 //! - [`query`]: [`BoltGraph`], read queries over Bolt, values converted to JSON.
 
@@ -17,6 +18,7 @@ pub mod plan;
 pub mod query;
 pub mod sink;
 pub mod statements;
+pub mod writers;
 
 pub use config::{BoltConfig, BoltTarget};
 pub use query::BoltGraph;

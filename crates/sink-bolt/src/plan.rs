@@ -73,6 +73,29 @@ impl Rows {
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
+
+    /// Splits the rows into statements of at most `size` rows, each with the whole `$hubs` if
+    /// any.
+    pub fn into_chunks(self, size: usize) -> Vec<Rows> {
+        let Rows {
+            rows: mut r,
+            owners: mut o,
+            hubs,
+        } = self;
+        let mut out = Vec::new();
+        while !r.is_empty() {
+            let rest_r = r.split_off(r.len().min(size));
+            let rest_o = o.split_off(o.len().min(size));
+            out.push(Rows {
+                rows: r,
+                owners: o,
+                hubs: hubs.clone(),
+            });
+            r = rest_r;
+            o = rest_o;
+        }
+        out
+    }
 }
 
 /// The relationships of a window in `k × h` cells (`k` learner groups, `h` hub groups), each cell

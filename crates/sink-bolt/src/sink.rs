@@ -1,16 +1,17 @@
 //! The [`BoltSink`]: windows of learners written by parallel writers, hubs arranged so that the
 //! writers never meet (see [`crate::plan`]).
 //!
-//! A window is `writers × batch_rows` learners. Writing it takes three steps, each finished before
-//! the next starts: the dimension nodes first seen in it (one writer: they are few), the learner
-//! nodes, then the relationships in `writers` rounds (one without `hub_rounds`). Writer `i`
-//! creates the learners of learner group `i` and writes their relationships in every round, each
-//! writer on a connection of its own: the records of a learner are then only ever touched by one
-//! connection. (ArcadeDB checks conflicts by page, not by record, so two writers that update
-//! different learners stored on one page still conflict; see BENCHMARKS.md for the bucket layout
-//! that keeps each connection's learners on pages of their own.) The pipeline's thread waits
-//! while a window is written; the bounded queues before it hold the transform back, so memory
-//! stays flat.
+//! A window is `writers × batch_rows` learners. The dimension nodes first seen in it are written
+//! first, on the pipeline's thread (one writer: they are few), so that they exist before any of the
+//! window's relationships. The learner nodes and their relationships then go to the writers
+//! ([`crate::writers`]) as `writers` rounds (one without `hub_rounds`): writer `i` creates the
+//! learners of learner group `i` and writes their relationships in every round, each writer on a
+//! connection of its own, so the records of a learner are only ever touched by one connection.
+//! (ArcadeDB checks conflicts by page, not by record, so two writers that update different
+//! learners stored on one page still conflict; see BENCHMARKS.md for the bucket layout that keeps
+//! each connection's learners on pages of their own.) The pipeline's thread goes on to stage the
+//! next window while the writers write this one; their queues hold one window each, and the
+//! bounded queues before the sink hold the transform back, so memory stays flat.
 //!
 //! An incremental load first reads every stored learner's key and `content_hash`. Unchanged
 //! learners are skipped; a changed learner's relationships are deleted at the start of its
@@ -34,15 +35,16 @@ use crate::statements::{
     self as st, create_learner_rels, key, merge_learner_rels, merge_nodes, merge_rels,
     DIMENSION_RELS, LEARNER_RELS,
 };
+use crate::writers::{Step, Writers};
 
 /// Loads the learner graph into a Bolt server.
 pub struct BoltSink {
     config: BoltConfig,
     runtime: Option<tokio::runtime::Runtime>,
     graph: Option<Graph>,
-    /// With several writers, one connection each, so that a writer's transactions always reach
-    /// the server on the same connection (see [`crate::plan`]).
-    writer_graphs: Vec<Graph>,
+    /// The writers, each on a connection of its own (with one writer, the pool's), so that a
+    /// writer's transactions always reach the server on the same connection.
+    writers: Option<Writers>,
     stats: Arc<RetryStats>,
     /// Dimension node rows of the current window, by label, and `IN_PROGRAM` / `IN_COUNTRY` rows.
     dimensions: Vec<(Ident, Ident, Rows)>,
@@ -80,7 +82,7 @@ impl BoltSink {
             config,
             runtime: None,
             graph: None,
-            writer_graphs: Vec::new(),
+            writers: None,
             stats: Arc::new(RetryStats::default()),
             dimensions,
             dimension_rels: [Rows::default(), Rows::default()],
@@ -214,9 +216,10 @@ impl BoltSink {
         }
     }
 
-    /// Writes the window: dimensions, learners, relationships; keeps the refused learners.
+    /// Starts writing the window: dimensions (waited for), then learners and relationships,
+    /// queued for the writers; a window with changed learners first waits for the writers.
     fn flush(&mut self) -> Result<(), SinkError> {
-        if self.learners.is_empty() && self.dimensions.iter().all(|d| d.2.is_empty()) {
+        if self.at_boundary() {
             return Ok(());
         }
         let graph = self
@@ -249,29 +252,22 @@ impl BoltSink {
                 )
             })
             .collect();
-        let learners = self.grid.split_learners(std::mem::take(&mut self.learners));
-        let writer_graphs = self.writer_graphs.clone();
         let changed = std::mem::take(&mut self.changed);
-        let hashes = std::mem::take(&mut self.hashes);
         let delete_rels = Statement::idempotent(st::DELETE_LEARNER_RELS.to_string());
-        let set_hashes = Statement::idempotent(st::SET_CONTENT_HASH.to_string());
-        let rounds = self.grid.take_rounds();
-        let fresh = self.fresh;
-        let learner_statement = Statement::create_when_fresh(
-            fresh,
-            st::create_nodes(label::LEARNER),
-            merge_nodes(label::LEARNER, key::LEARNER),
-        );
+        let phases = self.phases();
 
-        let runtime = self
-            .runtime
-            .as_ref()
-            .ok_or_else(|| self.error("write before open"))?;
+        let (Some(runtime), Some(writers)) = (self.runtime.as_ref(), self.writers.as_mut()) else {
+            return Err(self.error("write before open"));
+        };
         let outcome: Result<Vec<Refusal>, Failure> = runtime.block_on(async {
             let mut refused = Vec::new();
+            if !changed.is_empty() {
+                // The writers may still be writing these learners' relationships.
+                writers.sync().await?;
+            }
             let dimensions = dimensions.into_iter().chain(dimension_rels);
             for (statement, rows) in [(delete_rels, changed)].into_iter().chain(dimensions) {
-                for part in chunks(rows, batch_rows) {
+                for part in rows.into_chunks(batch_rows) {
                     refused.extend(run_isolating(&graph, &statement, part, retry, &stats).await?);
                 }
             }
@@ -279,64 +275,83 @@ impl BoltSink {
                 // A refused dimension node fails the run (below) before any learner refers to it.
                 return Ok(refused);
             }
-            // Learner nodes: writer `i` creates learner group `i`, whose relationships it writes.
-            let mut tasks = tokio::task::JoinSet::new();
-            for (i, part) in learners.into_iter().enumerate() {
-                let part = chunks(part, batch_rows);
-                let (graph, statement, stats) = (
-                    writer_graphs.get(i).unwrap_or(&graph).clone(),
-                    learner_statement.clone(),
-                    Arc::clone(&stats),
-                );
-                tasks.spawn(async move {
-                    let mut refused = Vec::new();
-                    for part in part {
-                        refused
-                            .extend(run_isolating(&graph, &statement, part, retry, &stats).await?);
-                    }
-                    Ok::<_, Failure>(refused)
-                });
-            }
-            while let Some(done) = tasks.join_next().await {
-                refused.extend(done.map_err(|e| Failure::Fatal(e.to_string()))??);
-            }
-            // Relationships: rounds of k writers on disjoint learner groups (and hub groups, with
-            // hub rounds); writer `i` keeps learner group `i` in every round.
-            for round in rounds {
-                let mut tasks = tokio::task::JoinSet::new();
-                for (i, work) in round.into_iter().enumerate() {
-                    let (graph, stats) = (
-                        writer_graphs.get(i).unwrap_or(&graph).clone(),
-                        Arc::clone(&stats),
-                    );
-                    tasks.spawn(async move {
-                        let mut refused = Vec::new();
-                        for (kind, rows) in work {
-                            let statement = Statement::create_when_fresh(
-                                fresh,
-                                create_learner_rels(&kind),
-                                merge_learner_rels(&kind),
-                            );
-                            for mut part in chunks(rows, batch_rows) {
-                                part.hubs = Some(st::index_hubs(&mut part.rows));
-                                refused.extend(
-                                    run_isolating(&graph, &statement, part, retry, &stats).await?,
-                                );
-                            }
-                        }
-                        Ok::<_, Failure>(refused)
-                    });
+            let isolated = phases.len() > 1;
+            for phase in phases {
+                if isolated {
+                    writers.sync().await?;
                 }
-                while let Some(done) = tasks.join_next().await {
-                    refused.extend(done.map_err(|e| Failure::Fatal(e.to_string()))??);
-                }
-            }
-            for part in chunks(hashes, batch_rows) {
-                refused.extend(run_isolating(&graph, &set_hashes, part, retry, &stats).await?);
+                writers.send(phase).await?;
             }
             Ok(refused)
         });
         let refused = outcome.map_err(|f| self.error(describe_failure(&f)))?;
+        self.reject(refused)?;
+        let refused = self.writers.as_ref().map(Writers::take_refused);
+        self.reject(refused.unwrap_or_default())
+    }
+
+    /// The staged window's learner nodes and relationships as the writers' phases: `phases[r][i]`
+    /// is what writer `i` writes in round `r` (see [`crate::plan`]). Writer `i` creates learner
+    /// group `i` in the first phase, and sets its `content_hash`es after its last relationships.
+    fn phases(&mut self) -> Vec<Vec<Vec<Step>>> {
+        let fresh = self.fresh;
+        let learner_statement = Statement::create_when_fresh(
+            fresh,
+            st::create_nodes(label::LEARNER),
+            merge_nodes(label::LEARNER, key::LEARNER),
+        );
+        let set_hashes = Statement::idempotent(st::SET_CONTENT_HASH.to_string());
+        let mut learners = self.grid.split_learners(std::mem::take(&mut self.learners));
+        let mut hashes = self.grid.split_learners(std::mem::take(&mut self.hashes));
+        let mut phases: Vec<Vec<Vec<Step>>> = self
+            .grid
+            .take_rounds()
+            .into_iter()
+            .map(|round| {
+                round
+                    .into_iter()
+                    .map(|work| {
+                        work.into_iter()
+                            .map(|(kind, rows)| Step {
+                                statement: Statement::create_when_fresh(
+                                    fresh,
+                                    create_learner_rels(&kind),
+                                    merge_learner_rels(&kind),
+                                ),
+                                rows,
+                                relationships: true,
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let step = |statement: &Statement, rows| Step {
+            statement: statement.clone(),
+            rows,
+            relationships: false,
+        };
+        if let Some(first) = phases.first_mut() {
+            for (i, steps) in first.iter_mut().enumerate() {
+                let rows = std::mem::take(&mut learners[i]);
+                if !rows.is_empty() {
+                    steps.insert(0, step(&learner_statement, rows));
+                }
+            }
+        }
+        if let Some(last) = phases.last_mut() {
+            for (i, steps) in last.iter_mut().enumerate() {
+                let rows = std::mem::take(&mut hashes[i]);
+                if !rows.is_empty() {
+                    steps.push(step(&set_hashes, rows));
+                }
+            }
+        }
+        phases
+    }
+
+    /// Keeps the learners among `refused`; a refused dimension node fails the run.
+    fn reject(&mut self, refused: Vec<Refusal>) -> Result<(), SinkError> {
         for r in refused {
             // A dimension node belongs to no learner: there is no row to quarantine for it, and
             // the learners that refer to it would lose their relationships.
@@ -360,6 +375,18 @@ impl BoltSink {
             }
         }
         Ok(())
+    }
+
+    /// Writes the staged window and waits until the writers have written everything.
+    fn drain(&mut self) -> Result<(), SinkError> {
+        self.flush()?;
+        let (Some(runtime), Some(writers)) = (self.runtime.as_ref(), self.writers.as_mut()) else {
+            return Ok(());
+        };
+        let outcome = runtime.block_on(writers.sync());
+        outcome.map_err(|f| self.error(describe_failure(&f)))?;
+        let refused = self.writers.as_ref().map(Writers::take_refused);
+        self.reject(refused.unwrap_or_default())
     }
 
     fn stage(&mut self, batch: &LearnerBatch) {
@@ -444,28 +471,6 @@ impl BoltSink {
     }
 }
 
-/// Splits `rows` into statements of at most `size` rows, each with the whole `$hubs` if any.
-fn chunks(rows: Rows, size: usize) -> Vec<Rows> {
-    let Rows {
-        rows: mut r,
-        owners: mut o,
-        hubs,
-    } = rows;
-    let mut out = Vec::new();
-    while !r.is_empty() {
-        let rest_r = r.split_off(r.len().min(size));
-        let rest_o = o.split_off(o.len().min(size));
-        out.push(Rows {
-            rows: r,
-            owners: o,
-            hubs: hubs.clone(),
-        });
-        r = rest_r;
-        o = rest_o;
-    }
-    out
-}
-
 fn explain_connect(config: &BoltConfig, f: Failure) -> String {
     match f {
         Failure::Fatal(m) if m.contains("uthentication") || m.contains("Security") => format!(
@@ -497,6 +502,7 @@ impl GraphSink for BoltSink {
         let graph = runtime
             .block_on(Self::connect_for(&self.config))
             .map_err(|m| self.error(m))?;
+        let mut writer_graphs = Vec::new();
         if self.config.writers > 1 {
             // A pool of `writers + 1` connections: one, for one writer.
             let one = BoltConfig {
@@ -507,8 +513,10 @@ impl GraphSink for BoltSink {
                 let g = runtime
                     .block_on(Self::connect_for(&one))
                     .map_err(|m| self.error(m))?;
-                self.writer_graphs.push(g);
+                writer_graphs.push(g);
             }
+        } else {
+            writer_graphs.push(graph.clone());
         }
         // Schema first: the unique constraints make every MERGE an index lookup.
         for statement in schema_statements() {
@@ -536,6 +544,13 @@ impl GraphSink for BoltSink {
             .map_err(|e| self.error(e))?;
         self.fresh = !has_learners;
         tracing::debug!(fresh = self.fresh, "BoltTargetOpened");
+        self.writers = Some(Writers::start(
+            runtime.handle(),
+            writer_graphs,
+            self.config.batch_rows,
+            self.retry(),
+            &self.stats,
+        ));
         self.graph = Some(graph);
         self.runtime = Some(runtime);
         if self.config.incremental && has_learners {
@@ -564,7 +579,7 @@ impl GraphSink for BoltSink {
 
     fn checkpoint(&mut self) -> Result<serde_json::Value, SinkError> {
         // A window cut short is only a smaller window; a committed statement is durable.
-        self.flush()?;
+        self.drain()?;
         Ok(serde_json::json!({
             "summary": self.summary,
             "refused_learners": self.refused_learners,
@@ -583,7 +598,7 @@ impl GraphSink for BoltSink {
     }
 
     fn finish(&mut self) -> Result<WriteSummary, SinkError> {
-        self.flush()?;
+        self.drain()?;
         self.missing()?;
         let s = &self.stats;
         tracing::info!(
@@ -596,7 +611,7 @@ impl GraphSink for BoltSink {
             *n -= self.refused_learners;
         }
         self.graph = None;
-        self.writer_graphs.clear();
+        self.writers = None;
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_timeout(Duration::from_secs(5));
         }
@@ -609,5 +624,125 @@ impl GraphSink for BoltSink {
 
     fn take_rejected(&mut self) -> Vec<TargetRejected> {
         std::mem::take(&mut self.rejected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{BoltTarget, Password};
+    use learngraph_model::{Date, Enrollment, Key, Learner};
+    use std::collections::BTreeMap;
+
+    fn sink(writers: usize, hub_rounds: bool) -> BoltSink {
+        BoltSink::new(BoltConfig {
+            target: BoltTarget::parse("bolt://127.0.0.1:7687").unwrap(),
+            user: "neo4j".into(),
+            password: Password::default(),
+            database: None,
+            writers,
+            batch_rows: 7,
+            hub_rounds,
+            max_retries: 0,
+            server_wait: Duration::ZERO,
+            geo_relationships: true,
+            incremental: true,
+            delete_missing: false,
+        })
+    }
+
+    fn learner(n: usize) -> Learner {
+        let key = |s: String| Key::from(s.as_str());
+        Learner {
+            learner_id: format!("L{n}"),
+            skills: (0..n % 4).map(|s| key(format!("skill{s}"))).collect(),
+            enrollments: (0..n % 3)
+                .map(|c| Enrollment {
+                    cohort_id: key(format!("C{c}")),
+                    status: None,
+                    enrolled_at: Date::new(2024, 1, 1),
+                    completed_at: None,
+                    score: None,
+                })
+                .collect(),
+            country_of_residence_code: (n % 2 == 0).then(|| key("EG".into())),
+            ..Learner::default()
+        }
+    }
+
+    /// What the phases send, by learner: (phase, writer, what) for each step row of it.
+    fn by_learner(phases: Vec<Vec<Vec<Step>>>) -> BTreeMap<String, Vec<(usize, usize, String)>> {
+        let mut seen: BTreeMap<String, Vec<(usize, usize, String)>> = BTreeMap::new();
+        for (p, phase) in phases.into_iter().enumerate() {
+            for (w, steps) in phase.into_iter().enumerate() {
+                for step in steps {
+                    let what = if step.relationships {
+                        "rels".to_string()
+                    } else if step.statement.first.contains("content_hash") {
+                        "hash".to_string()
+                    } else {
+                        assert!(
+                            step.statement.first.contains(":Learner"),
+                            "{}",
+                            step.statement.first
+                        );
+                        "learner".to_string()
+                    };
+                    for owner in step.rows.owners {
+                        seen.entry(owner.learner_id)
+                            .or_default()
+                            .push((p, w, what.clone()));
+                    }
+                }
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn each_learner_is_written_by_one_writer_node_first_hash_last() {
+        let batch = LearnerBatch {
+            seq: 0,
+            dimensions: Default::default(),
+            learners: (0..60).map(learner).collect(),
+            encoded: None,
+        };
+        // (writers, hub rounds) → phases.
+        for (writers, hub_rounds, phases) in [(1, true, 1), (3, true, 3), (3, false, 1)] {
+            let mut sink = sink(writers, hub_rounds);
+            sink.stage(&batch);
+            let staged = sink.phases();
+            assert_eq!(
+                staged.len(),
+                phases,
+                "{writers} writers, hub rounds {hub_rounds}"
+            );
+            assert!(staged.iter().all(|phase| phase.len() == writers));
+            let seen = by_learner(staged);
+            assert_eq!(seen.len(), 60);
+            for (id, steps) in seen {
+                let writer = steps[0].1;
+                assert!(
+                    steps.iter().all(|s| s.1 == writer),
+                    "{id}: one writer, {steps:?}"
+                );
+                assert_eq!((steps[0].0, steps[0].2.as_str()), (0, "learner"), "{id}");
+                let last = steps.last().unwrap();
+                assert_eq!((last.0, last.2.as_str()), (phases - 1, "hash"), "{id}");
+                let n: usize = id[1..].parse().unwrap();
+                let rels = steps.iter().filter(|s| s.2 == "rels").count();
+                // One row per kind and hub group: at least one per kind, at most one per hub.
+                let kinds = [n % 4 > 0, n % 3 > 0, n % 2 == 0]
+                    .iter()
+                    .filter(|k| **k)
+                    .count();
+                let hubs = n % 4 + n % 3 + usize::from(n % 2 == 0);
+                assert!(
+                    (kinds..=hubs).contains(&rels),
+                    "{id}: {rels} rows, {steps:?}"
+                );
+            }
+            assert!(sink.at_boundary(), "the window was handed over whole");
+        }
     }
 }
