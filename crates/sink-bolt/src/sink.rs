@@ -10,8 +10,9 @@
 //! (ArcadeDB checks conflicts by page, not by record, so two writers that update different
 //! learners stored on one page still conflict; see BENCHMARKS.md for the bucket layout that keeps
 //! each connection's learners on pages of their own.) The pipeline's thread goes on to stage the
-//! next window while the writers write this one; their queues hold one window each, and the
-//! bounded queues before the sink hold the transform back, so memory stays flat.
+//! next window while the writers write this one, and hands it over once each writer has taken
+//! the last (at most two windows are held); the bounded queues before the sink hold the transform
+//! back, so memory stays flat.
 //!
 //! An incremental load first reads every stored learner's key and `content_hash`. Unchanged
 //! learners are skipped; a changed learner's relationships are deleted at the start of its

@@ -1,6 +1,7 @@
 //! The parallel writers: one long-lived task per connection, fed phase after phase through a
 //! queue of its own, so that a writer goes on to its next window as soon as it has finished its
-//! last one, instead of waiting for the slowest writer and for the sink to stage the next window.
+//! last one, instead of waiting at every step for the slowest writer and for the sink to stage
+//! the next window. (It runs at most one window ahead of the slowest: see below.)
 //!
 //! A window's work reaches the writers as phases ([`Writers::send`]): for writer `i`, the
 //! statements of learner group `i` in one of the window's rounds (see [`crate::plan`]). A phase
@@ -9,8 +10,9 @@
 //! window is in its one round. With hub rounds, the writers meet on hub groups unless they are
 //! in the same round, so the sink waits for every writer ([`Writers::sync`]) before each phase.
 //!
-//! The sink stages the next window while the writers write this one, and no further: a phase is
-//! handed over only when each writer has taken the last one, so at most two windows are held.
+//! The sink stages the next window while the writers write this one, and no further:
+//! [`Writers::send`] returns only once each writer has taken its phase from its queue, so at most
+//! two windows are held.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -76,16 +78,6 @@ impl Writers {
             tasks,
             refused,
         }
-    }
-
-    /// Number of writers.
-    pub fn len(&self) -> usize {
-        self.queues.len()
-    }
-
-    /// True when there is no writer.
-    pub fn is_empty(&self) -> bool {
-        self.queues.is_empty()
     }
 
     /// Queues `phase[i]` for writer `i`, and returns once every writer has taken it from its
