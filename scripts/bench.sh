@@ -6,14 +6,14 @@
 # then loaded a second time unchanged), and prints rows/s, the ratio to the bare scan and peak
 # memory per run, and the median per target. The target "bolt" starts a local ArcadeDB
 # (scripts/arcadedb.sh) and loads a fresh database with one writer (the straightforward baseline),
-# then another with the parallel writers, and prints the ratio of the two; both databases are laid
-# out with BENCH_BUCKETS buckets per type chosen by server thread (default 4; 0 keeps ArcadeDB's
-# default layout). The target "polars" runs the Polars peer of issue 8 (benches/polars_peer.py,
+# then another with BENCH_WRITERS parallel writers (default 4), and prints the ratio of the two;
+# both databases are laid out with BENCH_BUCKETS buckets per type chosen by server thread (default
+# BENCH_WRITERS; 0 keeps ArcadeDB's default layout). The target "polars" runs the Polars peer of issue 8 (benches/polars_peer.py,
 # Polars from PyPI in a cached venv) on the same file, then the load to import files, and prints
 # the ratio of the two. The target "polars-bolt" runs the peer's Bolt mode against the same local
 # ArcadeDB as "bolt" (a fresh database each, laid out alike), with one session and with four
 # (BENCH_PEER_SESSIONS, default "1 4"; the four sessions take twenty minutes), then
-# learngraph with four writers, and prints the ratios in input rows/s and in records written/s
+# learngraph with BENCH_WRITERS writers, and prints the ratios in input rows/s and in records written/s
 # (the peer writes learners, skills and HAS_SKILL only). The target
 # "resume" loads the embedded database once uninterrupted, then again from empty with a SIGKILL
 # halfway (BENCH_KILL_AT, a share of the clean run's time) followed by `--resume`, and prints the
@@ -24,6 +24,7 @@ set -euo pipefail
 rows=${1:-1700000}
 runs=${BENCH_RUNS:-3}
 targets=${BENCH_TARGETS:-import-dir embedded}
+writers=${BENCH_WRITERS:-4}
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/setup.sh
 source scripts/setup.sh
@@ -86,13 +87,13 @@ start_arcadedb() {
   fi
 }
 # An empty database $1 on that server, laid out with BENCH_BUCKETS buckets per type chosen by
-# server thread (default 4; 0 leaves ArcadeDB's default layout, one bucket per type). The layout
+# server thread (default BENCH_WRITERS; 0 leaves ArcadeDB's default layout, one bucket per type). The layout
 # keeps the learners' relationships off the hubs, so learngraph writes them without hub rounds.
 fresh_db() {
   curl -s -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"drop database $1\"}" >/dev/null || true
   curl -sf -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"create database $1\"}" >/dev/null
-  if [ "${BENCH_BUCKETS:-4}" -gt 0 ]; then
-    scripts/arcadedb.sh layout "$1" "${BENCH_BUCKETS:-4}"
+  if [ "${BENCH_BUCKETS:-$writers}" -gt 0 ]; then
+    scripts/arcadedb.sh layout "$1" "${BENCH_BUCKETS:-$writers}"
     export LEARNGRAPH_TARGET__BOLT__HUB_ROUNDS=false
   else
     export LEARNGRAPH_TARGET__BOLT__HUB_ROUNDS=true
@@ -134,7 +135,7 @@ for target in $targets; do
         single=$(echo "$line" | field_before rows/s)
         fresh_db bench_par
         export NEO4J_DATABASE=bench_par
-        line=$(load_once "bolt, 4 writers" "$LEARNGRAPH_TEST_BOLT")
+        line=$(LEARNGRAPH_TARGET__BOLT__WRITERS=$writers load_once "bolt, $writers writers" "$LEARNGRAPH_TEST_BOLT")
         fresh=$line
         par=$(echo "$line" | field_before rows/s)
         line="$line  (ratio to 1 writer: $(echo "scale=2; $par / $single" | bc))"
@@ -177,7 +178,7 @@ for target in $targets; do
           peer+=("$sessions $rps $(echo "$records / $s" | bc)")
         done
         fresh_db bench_par
-        line=$(NEO4J_DATABASE=bench_par load_once "bolt, 4 writers" "$LEARNGRAPH_TEST_BOLT")
+        line=$(NEO4J_DATABASE=bench_par LEARNGRAPH_TARGET__BOLT__WRITERS=$writers load_once "bolt, $writers writers" "$LEARNGRAPH_TEST_BOLT")
         ours=$(echo "$line" | field_before rows/s)
         ours_records=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); g = r["graph"]; print(int((sum(g["nodes"].values()) + sum(g["relationships"].values())) / r["timings"]["total_s"]))' "$data/run/report.json")
         line="$line  $ours_records records/s"
@@ -195,6 +196,6 @@ for target in $targets; do
   # The polars runs' own figure is learngraph's load to import files beside the peer.
   label=$target
   [ "$target" = polars ] && label="import-dir (beside the Polars peer)"
-  [ "$target" = polars-bolt ] && label="bolt, 4 writers (beside the Polars peer)"
+  [ "$target" = polars-bolt ] && label="bolt, $writers writers (beside the Polars peer)"
   echo "median: $label $median rows/s"
 done
