@@ -1,24 +1,23 @@
 #!/usr/bin/env bash
-# Whole-run benchmark. Generates a learner export once (bench-data/, seed 42), measures the floor
-# (a bare scan with the csv crate, the median of three), then loads the export BENCH_RUNS times
-# (default 3) into each of
-# BENCH_TARGETS (default: "import-dir embedded"; the embedded database is emptied before each run,
-# then loaded a second time unchanged), and prints rows/s, the ratio to the bare scan and peak
-# memory per run, and the median per target. The target "bolt" starts a local ArcadeDB
-# (scripts/arcadedb.sh) and loads a fresh database with one writer (the straightforward baseline),
-# then another with BENCH_WRITERS parallel writers (default 4), and prints the ratio of the two;
-# both databases are laid out with BENCH_BUCKETS buckets per type chosen by server thread (default
-# BENCH_WRITERS; 0 keeps ArcadeDB's default layout). The target "polars" runs the Polars peer of issue 8 (benches/polars_peer.py,
-# Polars from PyPI in a cached venv) on the same file, then the load to import files, and prints
-# the ratio of the two. The target "polars-bolt" runs the peer's Bolt mode against the same local
-# ArcadeDB as "bolt" (a fresh database each, laid out alike), with one session and with four
-# (BENCH_PEER_SESSIONS, default "1 4"; the four sessions take twenty minutes), then
-# learngraph with BENCH_WRITERS writers, and prints the ratios in input rows/s and in records written/s
-# (the peer writes learners, skills and HAS_SKILL only). The target
+# Whole-run benchmark. Generates a learner export once (bench-data/, seed 42), measures the floor (a
+# bare scan with the csv crate, the median of three), then loads the export BENCH_RUNS times
+# (default 3) into each of BENCH_TARGETS (default: "import-dir embedded"; the embedded database is
+# emptied before each run, then loaded a second time unchanged), and prints rows/s, the ratio to the
+# bare scan and peak memory per run, and the median per target. The target "bolt" starts a local
+# ArcadeDB (scripts/arcadedb.sh) and loads a fresh database with one writer (the straightforward
+# baseline), then another with BENCH_WRITERS parallel writers (default 4), and prints the ratio of
+# the two; both databases are laid out with BENCH_BUCKETS buckets per type chosen by server thread
+# (default BENCH_WRITERS; 0 keeps ArcadeDB's default layout). The target "polars" runs the Polars
+# peer of issue 8 (benches/polars_peer.py, Polars from PyPI in a cached venv) on the same file, then
+# the load to import files, and prints the ratio of the two. The target "polars-bolt" runs the
+# peer's Bolt mode against the same local ArcadeDB as "bolt" (a fresh database each, laid out
+# alike), with one session and with four (BENCH_PEER_SESSIONS, default "1 4"; the four sessions take
+# twenty minutes), then learngraph with BENCH_WRITERS writers, and prints the ratios in input rows/s
+# and in records written/s (the peer writes learners, skills and HAS_SKILL only). The target
 # "resume" loads the embedded database once uninterrupted, then again from empty with a SIGKILL
 # halfway (BENCH_KILL_AT, a share of the clean run's time) followed by `--resume`, and prints the
-# time of each part. Checkpoints cost: LEARNGRAPH_PIPELINE__CHECKPOINT_INTERVAL_S=1e9 turns them
-# off but for the last.
+# time of each part. Checkpoints cost: LEARNGRAPH_PIPELINE__CHECKPOINT_INTERVAL_S=1e9 turns them off
+# but for the last.
 # Usage: scripts/bench.sh [ROWS]   (default 1700000)
 set -euo pipefail
 rows=${1:-1700000}
@@ -87,7 +86,8 @@ start_arcadedb() {
   fi
 }
 # An empty database $1 on that server, laid out with BENCH_BUCKETS buckets per type chosen by
-# server thread (default BENCH_WRITERS; 0 leaves ArcadeDB's default layout, one bucket per type). The layout
+# server thread (default BENCH_WRITERS; 0 leaves ArcadeDB's default layout, one bucket per type).
+# The layout
 # keeps the learners' relationships off the hubs, so learngraph writes them without hub rounds.
 fresh_db() {
   curl -s -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"drop database $1\"}" >/dev/null || true
