@@ -29,7 +29,7 @@ use learngraph_model::{
 };
 use neo4rs::{query, ConfigBuilder, Graph};
 
-use crate::client::{run_isolating, Failure, Refusal, Retry, RetryStats, Statement};
+use crate::client::{Failure, Refusal, Retry, RetryStats, Statement};
 use crate::config::BoltConfig;
 use crate::plan::{Grid, Owner, Rows};
 use crate::statements::{
@@ -217,8 +217,9 @@ impl BoltSink {
         }
     }
 
-    /// Starts writing the window: dimensions (waited for), then learners and relationships,
-    /// queued for the writers; a window with changed learners first waits for the writers.
+    /// Starts writing the window: changed learners' relationships deleted and dimensions written
+    /// (waited for), then learners and relationships queued for the writers; a window with
+    /// changed learners first waits for the writers.
     fn flush(&mut self) -> Result<(), SinkError> {
         if self.at_boundary() {
             return Ok(());
@@ -231,30 +232,23 @@ impl BoltSink {
         let stats = Arc::clone(&self.stats);
         let batch_rows = self.config.batch_rows.max(1);
 
-        let dimensions: Vec<(Statement, Rows)> = self
-            .dimensions
-            .iter_mut()
-            .filter(|d| !d.2.is_empty())
-            .map(|(l, k, rows)| {
-                (
-                    Statement::idempotent(st::merge_dimension_nodes(*l, *k)),
-                    std::mem::take(rows),
-                )
-            })
-            .collect();
-        let dimension_rels: Vec<(Statement, Rows)> = DIMENSION_RELS
-            .iter()
-            .zip(self.dimension_rels.iter_mut())
-            .filter(|(_, rows)| !rows.is_empty())
-            .map(|(kind, rows)| {
-                (
-                    Statement::idempotent(merge_rels(kind)),
-                    std::mem::take(rows),
-                )
-            })
-            .collect();
+        let step = |statement, rows| Step::rows(Statement::idempotent(statement), rows);
         let changed = std::mem::take(&mut self.changed);
-        let delete_rels = Statement::idempotent(st::DELETE_LEARNER_RELS.to_string());
+        let waits = !changed.is_empty();
+        // Written here, before the window is queued: changed learners' relationships deleted,
+        // then the dimension nodes and their relationships.
+        let mut prelude = vec![step(st::DELETE_LEARNER_RELS.to_string(), changed)];
+        for (l, k, rows) in self.dimensions.iter_mut().filter(|d| !d.2.is_empty()) {
+            prelude.push(step(
+                st::merge_dimension_nodes(*l, *k),
+                std::mem::take(rows),
+            ));
+        }
+        for (kind, rows) in DIMENSION_RELS.iter().zip(self.dimension_rels.iter_mut()) {
+            if !rows.is_empty() {
+                prelude.push(step(merge_rels(kind), std::mem::take(rows)));
+            }
+        }
         let phases = self.phases();
 
         let (Some(runtime), Some(writers)) = (self.runtime.as_ref(), self.writers.as_mut()) else {
@@ -262,15 +256,12 @@ impl BoltSink {
         };
         let outcome: Result<Vec<Refusal>, Failure> = runtime.block_on(async {
             let mut refused = Vec::new();
-            if !changed.is_empty() {
+            if waits {
                 // The writers may still be writing these learners' relationships.
                 writers.sync().await?;
             }
-            let dimensions = dimensions.into_iter().chain(dimension_rels);
-            for (statement, rows) in [(delete_rels, changed)].into_iter().chain(dimensions) {
-                for part in rows.into_chunks(batch_rows) {
-                    refused.extend(run_isolating(&graph, &statement, part, retry, &stats).await?);
-                }
+            for step in prelude {
+                refused.extend(step.run(&graph, batch_rows, retry, &stats).await?);
             }
             if refused.iter().any(|r| r.owner.learner_id.is_empty()) {
                 // A refused dimension node fails the run (below) before any learner refers to it.
@@ -287,8 +278,7 @@ impl BoltSink {
         });
         let refused = outcome.map_err(|f| self.error(describe_failure(&f)))?;
         self.reject(refused)?;
-        let refused = self.writers.as_ref().map(Writers::take_refused);
-        self.reject(refused.unwrap_or_default())
+        self.reject_writers_refused()
     }
 
     /// The staged window's learner nodes and relationships as the writers' phases: `phases[r][i]`
@@ -327,16 +317,11 @@ impl BoltSink {
                     .collect()
             })
             .collect();
-        let step = |statement: &Statement, rows| Step {
-            statement: statement.clone(),
-            rows,
-            relationships: false,
-        };
         if let Some(first) = phases.first_mut() {
             for (i, steps) in first.iter_mut().enumerate() {
                 let rows = std::mem::take(&mut learners[i]);
                 if !rows.is_empty() {
-                    steps.insert(0, step(&learner_statement, rows));
+                    steps.insert(0, Step::rows(learner_statement.clone(), rows));
                 }
             }
         }
@@ -344,7 +329,7 @@ impl BoltSink {
             for (i, steps) in last.iter_mut().enumerate() {
                 let rows = std::mem::take(&mut hashes[i]);
                 if !rows.is_empty() {
-                    steps.push(step(&set_hashes, rows));
+                    steps.push(Step::rows(set_hashes.clone(), rows));
                 }
             }
         }
@@ -386,6 +371,11 @@ impl BoltSink {
         };
         let outcome = runtime.block_on(writers.sync());
         outcome.map_err(|f| self.error(describe_failure(&f)))?;
+        self.reject_writers_refused()
+    }
+
+    /// Keeps the learners whose rows the writers' server refused since the last call.
+    fn reject_writers_refused(&mut self) -> Result<(), SinkError> {
         let refused = self.writers.as_ref().map(Writers::take_refused);
         self.reject(refused.unwrap_or_default())
     }

@@ -24,7 +24,8 @@ use crate::client::{run_isolating, Failure, Refusal, Retry, RetryStats, Statemen
 use crate::plan::Rows;
 use crate::statements::index_hubs;
 
-/// One statement of a phase, over rows that are sent in batches of at most `batch_rows`.
+/// One statement over rows that are sent in batches of at most `batch_rows`: a step of a writer's
+/// phase, or of what the sink writes itself before it queues a window.
 pub struct Step {
     /// The statement.
     pub statement: Statement,
@@ -33,6 +34,36 @@ pub struct Step {
     /// A learner's relationships: each batch gets its `$hubs`, and must write every
     /// relationship of its rows ([`crate::client::run`]).
     pub relationships: bool,
+}
+
+impl Step {
+    /// A statement over node (or dimension relationship) rows.
+    pub fn rows(statement: Statement, rows: Rows) -> Step {
+        Step {
+            statement,
+            rows,
+            relationships: false,
+        }
+    }
+
+    /// Runs the statement over the rows, `batch_rows` at a time; returns the rows the server
+    /// refused.
+    pub async fn run(
+        self,
+        graph: &Graph,
+        batch_rows: usize,
+        retry: Retry,
+        stats: &RetryStats,
+    ) -> Result<Vec<Refusal>, Failure> {
+        let mut refused = Vec::new();
+        for mut part in self.rows.into_chunks(batch_rows) {
+            if self.relationships {
+                part.hubs = Some(index_hubs(&mut part.rows));
+            }
+            refused.extend(run_isolating(graph, &self.statement, part, retry, stats).await?);
+        }
+        Ok(refused)
+    }
 }
 
 enum Job {
@@ -153,17 +184,12 @@ async fn write(
             }
         };
         for step in steps {
-            for mut part in step.rows.into_chunks(batch_rows) {
-                if step.relationships {
-                    part.hubs = Some(index_hubs(&mut part.rows));
-                }
-                let lost = run_isolating(&graph, &step.statement, part, retry, &stats).await?;
-                if !lost.is_empty() {
-                    refused
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .extend(lost);
-                }
+            let lost = step.run(&graph, batch_rows, retry, &stats).await?;
+            if !lost.is_empty() {
+                refused
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .extend(lost);
             }
         }
     }
