@@ -34,7 +34,7 @@ pub struct Owner {
 /// Rows of one statement with their owners, in the same order.
 #[derive(Debug, Default)]
 pub struct Rows {
-    /// Parameter maps.
+    /// The statement's rows, bound to `$rows`.
     pub rows: Vec<BoltType>,
     /// Owner of each row.
     pub owners: Vec<Owner>,
@@ -51,7 +51,7 @@ impl Rows {
     }
 
     /// Adds a relationship of `owner`'s learner to the hub `entry`: to the last row when that
-    /// row is the same learner's, else as a new row `{from: learner, to: [entry]}`. The server
+    /// row is the same learner's, else as a new row `[learner, [entry]]`. The server
     /// then looks the learner up once for all of its relationships in the row, not once each.
     pub fn push_grouped(&mut self, entry: BoltType, owner: Owner) {
         let entry = match self.rows.last_mut() {
@@ -210,13 +210,19 @@ mod tests {
 
     /// The (learner, hub) pairs of a grouped row.
     fn pairs_of(row: &BoltType) -> Vec<(String, String)> {
-        let BoltType::Map(m) = row else {
-            panic!("a map: {row:?}")
+        let text = |v: &BoltType| match v {
+            BoltType::String(s) => s.value.clone(),
+            other => panic!("a key: {other:?}"),
         };
-        let from: String = m.get("from").unwrap();
-        let to: Vec<String> = m.get("to").unwrap();
+        let BoltType::List(row) = row else {
+            panic!("a list: {row:?}")
+        };
+        let from = text(&row.value[0]);
+        let BoltType::List(to) = &row.value[1] else {
+            panic!("a list: {row:?}")
+        };
         assert!(!to.is_empty());
-        to.into_iter().map(|h| (from.clone(), h)).collect()
+        to.value.iter().map(|h| (from.clone(), text(h))).collect()
     }
 
     #[test]

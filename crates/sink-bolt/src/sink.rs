@@ -33,8 +33,8 @@ use crate::client::{Failure, Refusal, Retry, RetryStats, Statement};
 use crate::config::BoltConfig;
 use crate::plan::{Grid, Owner, Rows};
 use crate::statements::{
-    self as st, create_learner_rels, key, merge_learner_rels, merge_nodes, merge_rels,
-    DIMENSION_RELS, LEARNER_RELS,
+    self as st, create_learner_rels, key, merge_learner_rels, merge_rels, DIMENSION_RELS,
+    LEARNER_RELS,
 };
 use crate::writers::{Step, Writers};
 
@@ -154,7 +154,7 @@ impl BoltSink {
         let statement = Statement::idempotent(st::DELETE_LEARNERS.to_string());
         let (retry, stats) = (self.retry(), Arc::clone(&self.stats));
         let batch_rows = self.config.batch_rows.max(1);
-        let rows: Vec<neo4rs::BoltType> = missing.iter().map(|id| st::id_row(id, None)).collect();
+        let rows: Vec<neo4rs::BoltType> = missing.iter().map(|id| st::id_row(id)).collect();
         runtime
             .block_on(async {
                 for part in rows.chunks(batch_rows) {
@@ -286,10 +286,12 @@ impl BoltSink {
     /// group `i` in the first phase, and sets its `content_hash`es after its last relationships.
     fn phases(&mut self) -> Vec<Vec<Vec<Step>>> {
         let fresh = self.fresh;
+        // An incremental load sets the hashes last (see `SET_CONTENT_HASH`).
+        let with_hash = !self.config.incremental;
         let learner_statement = Statement::create_when_fresh(
             fresh,
-            st::create_nodes(label::LEARNER),
-            merge_nodes(label::LEARNER, key::LEARNER),
+            st::create_learners(with_hash),
+            st::merge_learners(with_hash),
         );
         let set_hashes = Statement::idempotent(st::SET_CONTENT_HASH.to_string());
         let mut learners = self.grid.split_learners(std::mem::take(&mut self.learners));
@@ -397,7 +399,7 @@ impl BoltSink {
         for c in &d.cohorts {
             dims[2].2.push(st::cohort_row(c), none());
             if let Some(p) = &c.program {
-                self.dimension_rels[0].push(st::rel_row(&c.id, p, None), none());
+                self.dimension_rels[0].push(st::rel_row(&c.id, p), none());
             }
         }
         for c in &d.countries {
@@ -405,7 +407,7 @@ impl BoltSink {
         }
         for c in &d.cities {
             dims[4].2.push(st::city_row(c), none());
-            self.dimension_rels[1].push(st::rel_row(&c.id, &c.country_code, None), none());
+            self.dimension_rels[1].push(st::rel_row(&c.id, &c.country_code), none());
         }
         self.summary.add_dimensions(d);
 
@@ -424,21 +426,21 @@ impl BoltSink {
                             continue;
                         }
                         self.summary.learners_updated += 1;
-                        self.changed.push(st::id_row(&l.learner_id, None), owner());
+                        self.changed.push(st::id_row(&l.learner_id), owner());
                     }
                     None => self.summary.learners_added += 1,
                 }
-                let row = st::id_row(&l.learner_id, Some(l.content_hash));
+                let row = st::hash_row(&l.learner_id, l.content_hash);
                 self.hashes.push(row, owner());
             }
             written += 1;
             self.learners
                 .push(st::learner_row(l, !incremental), owner());
             for s in &l.skills {
-                self.grid.push(0, s, st::hub_entry(s, None), owner());
+                self.grid.push(0, s, st::hub_entry(s), owner());
             }
             for e in &l.enrollments {
-                let entry = st::hub_entry(&e.cohort_id, Some(st::enrollment_props(e)));
+                let entry = st::enrollment_entry(e);
                 self.grid.push(1, &e.cohort_id, entry, owner());
             }
             self.summary
@@ -452,7 +454,7 @@ impl BoltSink {
                     (4, &l.country_of_origin_code),
                 ] {
                     if let Some(hub) = hub {
-                        self.grid.push(i, hub, st::hub_entry(hub, None), owner());
+                        self.grid.push(i, hub, st::hub_entry(hub), owner());
                         self.summary.add_relationships(LEARNER_RELS[i].ty, 1);
                     }
                 }

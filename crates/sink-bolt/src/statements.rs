@@ -3,29 +3,70 @@
 //! Every statement binds its batch to `$rows` and `UNWIND`s it: one round trip per batch, values
 //! only as parameters, labels and types from the model's checked identifiers. Writes are `MERGE`
 //! on the node keys (the unique constraints make them index lookups), so replaying a batch
-//! changes nothing, and `SET n = row` replaces a node's properties whole, so that a property that
+//! changes nothing, and `SET n = {…}` replaces a node's properties whole, so that a property that
 //! became null on a newer export is removed. Only into a database that held no learner when the
 //! run began are learners and their relationships `CREATE`d, with the `MERGE` form for replays.
+//!
+//! The learners' rows, a million and more, are lists of values in the order of the model's
+//! schema lists, which the statements name by position (`row[3]`); the few thousand dimension
+//! rows are maps. A list costs the client one vector a row where a map costs a hash table and a
+//! string for every key, built, copied for each attempt and encoded, and it spares the server
+//! decoding those keys again. A null value leaves its property out, in a `CREATE` as in a `SET`.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 
 use chrono::{NaiveDate, TimeZone};
 use learngraph_model::properties::hex16;
-use learngraph_model::schema::{label, rel, Ident};
+use learngraph_model::schema::{
+    label, rel, Ident, Property, ENROLLED_IN_PROPERTIES, LEARNER_PROPERTIES,
+};
 use learngraph_model::{
-    City, Cohort, Country, Date, DateTime, Key, Learner, Program, PropertyWriter, Skill,
+    City, Cohort, Country, Date, DateTime, Enrollment, Key, Learner, Program, PropertyWriter, Skill,
 };
 use neo4rs::{BoltList, BoltMap, BoltString, BoltType};
 
-/// `MERGE` a node by its key and replace its properties with the row.
-pub fn merge_nodes(label: Ident, key: Ident) -> String {
-    format!("UNWIND $rows AS row MERGE (n:{label} {{{key}: row.{key}}}) SET n = row")
+/// The learner properties a learner row holds: all of them, or all but `content_hash` (see
+/// [`SET_CONTENT_HASH`]), which is the last.
+fn learner_properties(with_hash: bool) -> &'static [Property] {
+    match LEARNER_PROPERTIES.split_last() {
+        Some((last, rest)) if !with_hash && last.name == CONTENT_HASH => rest,
+        _ => LEARNER_PROPERTIES,
+    }
 }
 
-/// [`merge_nodes`] with `CREATE`: no look-up before the write, and right only when no node with
-/// the rows' keys can exist yet (a learner in a database that held none when the run began).
-pub fn create_nodes(label: Ident) -> String {
-    format!("UNWIND $rows AS row CREATE (n:{label}) SET n = row")
+const CONTENT_HASH: Ident = Ident::new("content_hash");
+
+/// `{name: var[offset], …}`: the map of `props` whose values are the list `var` from `offset`.
+fn positional(props: &[Property], var: &str, offset: usize) -> String {
+    let mut map = String::from("{");
+    for (i, p) in props.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        let _ = write!(map, "{sep}{}: {var}[{}]", p.name, offset + i);
+    }
+    map.push('}');
+    map
+}
+
+/// `MERGE` learners by their key, the first value of a [`learner_row`], and replace their
+/// properties with the row's.
+pub fn merge_learners(with_hash: bool) -> String {
+    format!(
+        "UNWIND $rows AS row MERGE (n:{l} {{{k}: row[0]}}) SET n = {p}",
+        l = label::LEARNER,
+        k = key::LEARNER,
+        p = positional(learner_properties(with_hash), "row", 0),
+    )
+}
+
+/// [`merge_learners`] with `CREATE`: no look-up before the write, and right only when no learner
+/// with the rows' keys can exist yet (a database that held none when the run began).
+pub fn create_learners(with_hash: bool) -> String {
+    format!(
+        "UNWIND $rows AS row CREATE (n:{l} {p})",
+        l = label::LEARNER,
+        p = positional(learner_properties(with_hash), "row", 0),
+    )
 }
 
 /// `MERGE` a dimension node by its key, setting its properties when it is created: a dimension
@@ -35,31 +76,31 @@ pub fn merge_dimension_nodes(label: Ident, key: Ident) -> String {
     format!("UNWIND $rows AS row MERGE (n:{label} {{{key}: row.{key}}}) ON CREATE SET n = row")
 }
 
-/// Deletes the relationships of the learners `row.id`: all of them start at the learner, and a
-/// changed learner's are written anew.
+/// Deletes the relationships of the learners whose keys are the rows: all of them start at the
+/// learner, and a changed learner's are written anew.
 pub const DELETE_LEARNER_RELS: &str =
-    "UNWIND $rows AS row MATCH (l:Learner {learner_id: row.id})-[r]->() DELETE r";
+    "UNWIND $rows AS id MATCH (l:Learner {learner_id: id})-[r]->() DELETE r";
 
-/// Deletes the learners `row.id` with their relationships.
+/// Deletes the learners whose keys are the rows, with their relationships.
 pub const DELETE_LEARNERS: &str =
-    "UNWIND $rows AS row MATCH (l:Learner {learner_id: row.id}) DETACH DELETE l";
+    "UNWIND $rows AS id MATCH (l:Learner {learner_id: id}) DETACH DELETE l";
 
-/// Sets the learners' `content_hash`: in an incremental load, the last write of a learner, so that
-/// a learner whose writing a crash cut short is not taken for unchanged.
+/// Sets the learners' `content_hash` from rows of [`hash_row`]: in an incremental load, the last
+/// write of a learner, so that a learner whose writing a crash cut short is not taken for
+/// unchanged.
 pub const SET_CONTENT_HASH: &str =
-    "UNWIND $rows AS row MATCH (l:Learner {learner_id: row.id}) SET l.content_hash = row.hash";
+    "UNWIND $rows AS row MATCH (l:Learner {learner_id: row[0]}) SET l.content_hash = row[1]";
 
 /// Every stored learner's key and `content_hash`.
 pub const STORED_LEARNERS: &str =
     "MATCH (l:Learner) RETURN l.learner_id AS id, l.content_hash AS hash";
 
-/// `MERGE` a relationship between two existing nodes, found by key; `row.props`, when the type has
-/// properties, replaces the relationship's. For the dimension nodes' own relationships.
+/// `MERGE` a relationship between two existing nodes, found by key, from rows of [`rel_row`]. For
+/// the dimension nodes' own relationships, which have no properties.
 pub fn merge_rels(kind: &RelKind) -> String {
-    let set = if kind.props { " SET r = row.props" } else { "" };
     format!(
         "UNWIND $rows AS row MATCH (a:{fl} {{{fk}: row.from}}) MATCH (b:{tl} {{{tk}: row.to}}) \
-         MERGE (a)-[r:{ty}]->(b){set}",
+         MERGE (a)-[r:{ty}]->(b)",
         fl = kind.from.0,
         fk = kind.from.1,
         tl = kind.to.0,
@@ -69,7 +110,7 @@ pub fn merge_rels(kind: &RelKind) -> String {
 }
 
 /// `MERGE` a learner's relationships of one kind: a row holds the learner's key and the list of
-/// its hubs' entries ([`hub_entry`]), so that the learner is looked up once for all of them; the
+/// its hubs' entries ([`hub_entry`], [`enrollment_entry`]), so that the learner is looked up once for all of them; the
 /// hubs are looked up once per statement, in `$hubs`, which the entries name by position (see
 /// [`index_hubs`]). Returns `written`, the relationships written, for the sink to check.
 pub fn merge_learner_rels(kind: &RelKind) -> String {
@@ -83,17 +124,21 @@ pub fn create_learner_rels(kind: &RelKind) -> String {
 }
 
 fn learner_rels(verb: &str, kind: &RelKind) -> String {
-    let (at, with, set) = if kind.props {
-        ("to.i", ", to", " SET r = to.props")
+    let (at, with, set) = if kind.props.is_empty() {
+        ("to", "", String::new())
     } else {
-        ("to", "", "")
+        (
+            "to[0]",
+            ", to",
+            format!(" SET r = {}", positional(kind.props, "to", 1)),
+        )
     };
     // `hs = $hubs` holds when every hub was found, in order: only then is `bs[i]` the hub at
     // `$hubs[i]`. Otherwise nothing is written, and `written` says so.
     format!(
         "UNWIND $hubs AS h MATCH (b:{tl} {{{tk}: h}}) WITH collect(b) AS bs, collect(h) AS hs \
-         WHERE hs = $hubs UNWIND $rows AS row MATCH (a:{fl} {{{fk}: row.from}}) \
-         UNWIND row.to AS to WITH a, bs[{at}] AS b{with} {verb} (a)-[r:{ty}]->(b){set} \
+         WHERE hs = $hubs UNWIND $rows AS row MATCH (a:{fl} {{{fk}: row[0]}}) \
+         UNWIND row[1] AS to WITH a, bs[{at}] AS b{with} {verb} (a)-[r:{ty}]->(b){set} \
          RETURN count(*) AS written",
         fl = kind.from.0,
         fk = kind.from.1,
@@ -121,30 +166,41 @@ pub fn index_hubs(rows: &mut [BoltType]) -> BoltType {
         BoltType::from(i)
     };
     for row in rows {
-        let BoltType::Map(m) = row else { continue };
-        let Some(BoltType::List(to)) = m.value.get_mut("to") else {
-            continue;
-        };
+        let Some(to) = entries_mut(row) else { continue };
         for entry in to.value.iter_mut() {
-            match entry {
-                BoltType::String(key) => *entry = position(std::mem::take(&mut key.value)),
-                BoltType::Map(e) => {
-                    if let Some(BoltType::String(key)) = e.value.remove("key") {
-                        e.put("i".into(), position(key.value));
-                    }
-                }
-                _ => {}
+            // The hub's key: the entry itself, or the first value of an entry with properties.
+            let slot = match entry {
+                BoltType::List(e) => match e.value.first_mut() {
+                    Some(first) => first,
+                    None => continue,
+                },
+                other => other,
+            };
+            if let BoltType::String(key) = slot {
+                let key = std::mem::take(&mut key.value);
+                *slot = position(key);
             }
         }
     }
     BoltType::List(BoltList::from(hubs))
 }
 
+/// The hub entries of a row of [`learner_rels_row`].
+fn entries_mut(row: &mut BoltType) -> Option<&mut BoltList> {
+    match row {
+        BoltType::List(r) => match r.value.get_mut(1) {
+            Some(BoltType::List(to)) => Some(to),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The relationships in rows of [`learner_rels_row`]: what `written` must be.
 pub fn relationships_in(rows: &[BoltType]) -> i64 {
     rows.iter()
         .map(|row| match row {
-            BoltType::Map(m) => match m.value.get("to") {
+            BoltType::List(r) => match r.value.get(1) {
                 Some(BoltType::List(to)) => to.len() as i64,
                 _ => 0,
             },
@@ -153,39 +209,39 @@ pub fn relationships_in(rows: &[BoltType]) -> i64 {
         .sum()
 }
 
-/// A learner's row of [`merge_learner_rels`]: its key and, so far, one hub entry.
+/// A learner's row of [`merge_learner_rels`], `[key, [entry, …]]`: so far one hub entry.
 pub fn learner_rels_row(from: &str, entry: BoltType) -> BoltType {
-    let mut r = Row::default();
-    r.put("from", from)
-        .put("to", BoltType::List(BoltList::from(vec![entry])));
-    r.into_bolt()
+    let row = vec![
+        BoltType::from(from),
+        BoltType::List(BoltList::from(vec![entry])),
+    ];
+    BoltType::List(BoltList::from(row))
 }
 
 /// Adds a hub entry to a row of [`learner_rels_row`]; hands the entry back if `row` is not one.
 pub fn add_hub(row: &mut BoltType, entry: BoltType) -> Option<BoltType> {
-    match row {
-        BoltType::Map(m) => match m.value.get_mut("to") {
-            Some(BoltType::List(to)) => {
-                to.push(entry);
-                None
-            }
-            _ => Some(entry),
-        },
-        _ => Some(entry),
+    match entries_mut(row) {
+        Some(to) => {
+            to.push(entry);
+            None
+        }
+        None => Some(entry),
     }
 }
 
-/// One relationship in a learner's row of [`merge_learner_rels`]: the hub's key, or with
-/// properties `{key, props}`.
-pub fn hub_entry(to: &str, props: Option<BoltType>) -> BoltType {
-    match props {
-        None => to.into(),
-        Some(p) => {
-            let mut r = Row::default();
-            r.put("key", to).put("props", p);
-            r.into_bolt()
-        }
-    }
+/// One relationship without properties in a learner's row of [`merge_learner_rels`]: the hub's
+/// key.
+pub fn hub_entry(to: &str) -> BoltType {
+    to.into()
+}
+
+/// One `ENROLLED_IN` in a learner's row of [`merge_learner_rels`]: the cohort's key, then the
+/// values of [`ENROLLED_IN_PROPERTIES`].
+pub fn enrollment_entry(e: &Enrollment) -> BoltType {
+    let mut v = Values::new(1 + ENROLLED_IN_PROPERTIES.len(), false);
+    v.0.push(e.cohort_id.as_ref().into());
+    e.write_properties(&mut v);
+    v.into_bolt()
 }
 
 /// Keys of the node labels, as the statements use them.
@@ -210,8 +266,9 @@ pub struct RelKind {
     pub from: (Ident, Ident),
     /// End label and key.
     pub to: (Ident, Ident),
-    /// Whether rows carry `props`.
-    pub props: bool,
+    /// The relationship's properties, whose values follow the hub's key in a learner's row
+    /// ([`enrollment_entry`]); none for most types.
+    pub props: &'static [Property],
 }
 
 /// The relationships a learner has, each ending at a hub.
@@ -220,31 +277,31 @@ pub const LEARNER_RELS: [RelKind; 5] = [
         ty: rel::HAS_SKILL,
         from: (label::LEARNER, key::LEARNER),
         to: (label::SKILL, key::NAME),
-        props: false,
+        props: &[],
     },
     RelKind {
         ty: rel::ENROLLED_IN,
         from: (label::LEARNER, key::LEARNER),
         to: (label::COHORT, key::ID),
-        props: true,
+        props: ENROLLED_IN_PROPERTIES,
     },
     RelKind {
         ty: rel::LIVES_IN,
         from: (label::LEARNER, key::LEARNER),
         to: (label::CITY, key::ID),
-        props: false,
+        props: &[],
     },
     RelKind {
         ty: rel::RESIDES_IN,
         from: (label::LEARNER, key::LEARNER),
         to: (label::COUNTRY, key::CODE),
-        props: false,
+        props: &[],
     },
     RelKind {
         ty: rel::FROM_COUNTRY,
         from: (label::LEARNER, key::LEARNER),
         to: (label::COUNTRY, key::CODE),
-        props: false,
+        props: &[],
     },
 ];
 
@@ -254,13 +311,13 @@ pub const DIMENSION_RELS: [RelKind; 2] = [
         ty: rel::IN_PROGRAM,
         from: (label::COHORT, key::ID),
         to: (label::PROGRAM, key::NAME),
-        props: false,
+        props: &[],
     },
     RelKind {
         ty: rel::IN_COUNTRY,
         from: (label::CITY, key::ID),
         to: (label::COUNTRY, key::CODE),
-        props: false,
+        props: &[],
     },
 ];
 
@@ -318,6 +375,54 @@ impl PropertyWriter for Row {
     }
 }
 
+/// A row of values in schema order, null where absent, for statements that name them by
+/// position ([`positional`]).
+struct Values(Vec<BoltType>, bool);
+
+impl Values {
+    /// Room for `len` values; `with_hash` keeps the content hash.
+    fn new(len: usize, with_hash: bool) -> Values {
+        Values(Vec::with_capacity(len), with_hash)
+    }
+
+    fn into_bolt(self) -> BoltType {
+        BoltType::List(BoltList::from(self.0))
+    }
+}
+
+impl PropertyWriter for Values {
+    fn text(&mut self, _: Ident, value: Option<&str>) {
+        self.0.push(value.into());
+    }
+
+    fn long(&mut self, _: Ident, value: Option<i64>) {
+        self.0.push(value.into());
+    }
+
+    fn double(&mut self, _: Ident, value: Option<f64>) {
+        self.0.push(value.into());
+    }
+
+    fn date(&mut self, _: Ident, value: Option<Date>) {
+        self.0.push(value.and_then(date).into());
+    }
+
+    fn datetime(&mut self, _: Ident, value: Option<DateTime>) {
+        self.0.push(value.and_then(instant).into());
+    }
+
+    fn text_list(&mut self, _: Ident, value: &[Key]) {
+        let items: Vec<BoltType> = value.iter().map(|s| s.as_ref().into()).collect();
+        self.0.push(BoltType::List(BoltList::from(items)));
+    }
+
+    fn hash(&mut self, _: Ident, value: u64) {
+        if self.1 {
+            self.0.push(content_hash(value).into());
+        }
+    }
+}
+
 fn date(d: Date) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(d.year() as i32, d.month(), d.day())
 }
@@ -328,15 +433,14 @@ fn instant(t: DateTime) -> Option<chrono::DateTime<chrono::FixedOffset>> {
         .single()
 }
 
-/// The `Learner` node's properties.
-/// `{id}`, or `{id, hash}` with the learner's `content_hash`.
-pub fn id_row(id: &str, hash: Option<u64>) -> BoltType {
-    let mut r = Row::default();
-    r.put("id", id);
-    if let Some(h) = hash {
-        r.put("hash", content_hash(h));
-    }
-    r.into_bolt()
+/// A learner's key, a row of [`DELETE_LEARNER_RELS`] and [`DELETE_LEARNERS`].
+pub fn id_row(id: &str) -> BoltType {
+    id.into()
+}
+
+/// `[key, content_hash]`, a row of [`SET_CONTENT_HASH`].
+pub fn hash_row(id: &str, hash: u64) -> BoltType {
+    BoltType::List(BoltList::from(vec![id.into(), content_hash(hash).into()]))
 }
 
 /// `content_hash` as stored: 16 hexadecimal digits.
@@ -344,31 +448,18 @@ pub fn content_hash(h: u64) -> String {
     String::from_utf8_lossy(&hex16(h)).into_owned()
 }
 
-/// A learner's node row; without `content_hash` when `with_hash` is false (see
-/// [`SET_CONTENT_HASH`]).
+/// A learner's node row: its values in the order of [`LEARNER_PROPERTIES`], the key first;
+/// without `content_hash` when `with_hash` is false (see [`SET_CONTENT_HASH`]).
 pub fn learner_row(l: &Learner, with_hash: bool) -> BoltType {
-    let mut r = Row::default();
-    l.write_properties(&mut r);
-    if !with_hash {
-        r.0.value.remove(&BoltString::from("content_hash"));
-    }
-    r.into_bolt()
+    let mut v = Values::new(learner_properties(with_hash).len(), with_hash);
+    l.write_properties(&mut v);
+    v.into_bolt()
 }
 
-/// A relationship row: the keys of both ends, and properties when the type has them.
-pub fn rel_row(from: &str, to: &str, props: Option<BoltType>) -> BoltType {
+/// A relationship row of [`merge_rels`]: the keys of both ends.
+pub fn rel_row(from: &str, to: &str) -> BoltType {
     let mut r = Row::default();
     r.put("from", from).put("to", to);
-    if let Some(p) = props {
-        r.put("props", p);
-    }
-    r.into_bolt()
-}
-
-/// The `ENROLLED_IN` properties of one enrollment.
-pub fn enrollment_props(e: &learngraph_model::Enrollment) -> BoltType {
-    let mut r = Row::default();
-    e.write_properties(&mut r);
     r.into_bolt()
 }
 
@@ -415,19 +506,25 @@ mod tests {
 
     #[test]
     fn statements_take_values_only_as_parameters() {
-        assert_eq!(
-            merge_nodes(label::SKILL, key::NAME),
-            "UNWIND $rows AS row MERGE (n:Skill {name: row.name}) SET n = row"
+        let create = create_learners(true);
+        assert!(
+            create.starts_with(
+                "UNWIND $rows AS row CREATE (n:Learner {learner_id: row[0], full_name: row[1], "
+            ) && create.ends_with("source_row: row[17], content_hash: row[18]})"),
+            "{create}"
+        );
+        let merge = merge_learners(false);
+        assert!(
+            merge.starts_with(
+                "UNWIND $rows AS row MERGE (n:Learner {learner_id: row[0]}) SET n = \
+                 {learner_id: row[0], full_name: row[1], "
+            ) && merge.ends_with("source_row: row[17]}"),
+            "{merge}"
         );
         assert_eq!(
-            create_nodes(label::LEARNER),
-            "UNWIND $rows AS row CREATE (n:Learner) SET n = row"
-        );
-        let s = merge_rels(&LEARNER_RELS[1]);
-        assert_eq!(
-            s,
-            "UNWIND $rows AS row MATCH (a:Learner {learner_id: row.from}) MATCH (b:Cohort {id: row.to}) \
-             MERGE (a)-[r:ENROLLED_IN]->(b) SET r = row.props"
+            merge_rels(&DIMENSION_RELS[0]),
+            "UNWIND $rows AS row MATCH (a:Cohort {id: row.from}) MATCH (b:Program {name: row.to}) \
+             MERGE (a)-[r:IN_PROGRAM]->(b)"
         );
     }
 
@@ -437,37 +534,115 @@ mod tests {
         assert_eq!(
             skills,
             "UNWIND $hubs AS h MATCH (b:Skill {name: h}) WITH collect(b) AS bs, collect(h) AS hs \
-             WHERE hs = $hubs UNWIND $rows AS row MATCH (a:Learner {learner_id: row.from}) \
-             UNWIND row.to AS to WITH a, bs[to] AS b CREATE (a)-[r:HAS_SKILL]->(b) \
+             WHERE hs = $hubs UNWIND $rows AS row MATCH (a:Learner {learner_id: row[0]}) \
+             UNWIND row[1] AS to WITH a, bs[to] AS b CREATE (a)-[r:HAS_SKILL]->(b) \
              RETURN count(*) AS written"
         );
         assert_eq!(
             skills.replacen("CREATE (a)", "MERGE (a)", 1),
             merge_learner_rels(&LEARNER_RELS[0])
         );
+        let enrolled = merge_learner_rels(&LEARNER_RELS[1]);
         assert!(
-            merge_learner_rels(&LEARNER_RELS[1]).contains(
+            enrolled.contains(
                 "MATCH (b:Cohort {id: h}) WITH collect(b) AS bs, collect(h) AS hs WHERE hs = $hubs"
-            ) && merge_learner_rels(&LEARNER_RELS[1]).ends_with(
-                "WITH a, bs[to.i] AS b, to MERGE (a)-[r:ENROLLED_IN]->(b) SET r = to.props \
-                 RETURN count(*) AS written"
+            ) && enrolled.ends_with(
+                "WITH a, bs[to[0]] AS b, to MERGE (a)-[r:ENROLLED_IN]->(b) SET r = {status: to[1], \
+                 enrolled_at: to[2], completed_at: to[3], score: to[4]} RETURN count(*) AS written"
             ),
-            "{}",
-            merge_learner_rels(&LEARNER_RELS[1])
+            "{enrolled}"
         );
-        assert_eq!(hub_entry("python", None), BoltType::from("python"));
-        let BoltType::Map(m) = hub_entry("C1", Some(BoltType::from(1i64))) else {
-            panic!("a map")
+        assert_eq!(hub_entry("python"), BoltType::from("python"));
+    }
+
+    /// Every row names each property of the schema list at its place, null where absent: the
+    /// statements name the values by position.
+    #[test]
+    fn a_learners_values_follow_the_schema_with_nulls_in_place() {
+        let bare = Learner {
+            learner_id: "L1".into(),
+            source_row: 2,
+            ..Learner::default()
         };
-        assert_eq!(m.get::<String>("key").unwrap(), "C1");
-        assert_eq!(m.get::<i64>("props").unwrap(), 1);
+        let full = Learner {
+            full_name: Some("Ada".into()),
+            assessment_score: Some(71.5),
+            skills: vec!["python".into(), "sql".into()],
+            content_hash: 0xff,
+            ..bare.clone()
+        };
+        let at = |name: &str| {
+            LEARNER_PROPERTIES
+                .iter()
+                .position(|p| p.name.as_str() == name)
+                .unwrap()
+        };
+        // (learner, with_hash, expected values by property name)
+        type Case<'a> = (&'a Learner, bool, &'a [(&'a str, BoltType)]);
+        let cases: &[Case] = &[
+            (
+                &bare,
+                true,
+                &[
+                    ("learner_id", "L1".into()),
+                    ("full_name", BoltType::from(None::<&str>)),
+                    ("source_row", 2i64.into()),
+                    ("content_hash", "0000000000000000".into()),
+                ],
+            ),
+            (
+                &full,
+                false,
+                &[
+                    ("full_name", "Ada".into()),
+                    ("assessment_score", 71.5.into()),
+                    ("skills", vec!["python", "sql"].into()),
+                    ("bio", BoltType::from(None::<&str>)),
+                ],
+            ),
+            (&full, true, &[("content_hash", "00000000000000ff".into())]),
+        ];
+        for (learner, with_hash, want) in cases {
+            let BoltType::List(row) = learner_row(learner, *with_hash) else {
+                panic!("a list")
+            };
+            assert_eq!(row.len(), learner_properties(*with_hash).len());
+            assert_eq!(
+                row.len(),
+                LEARNER_PROPERTIES.len() - usize::from(!with_hash)
+            );
+            for (name, value) in *want {
+                assert_eq!(&row.value[at(name)], value, "{name}");
+            }
+        }
+        let e = Enrollment {
+            cohort_id: "C1".into(),
+            status: None,
+            enrolled_at: None,
+            completed_at: None,
+            score: Some(90.0),
+        };
+        let BoltType::List(entry) = enrollment_entry(&e) else {
+            panic!("a list")
+        };
+        assert_eq!(entry.len(), 1 + ENROLLED_IN_PROPERTIES.len());
+        assert_eq!(entry.value[0], BoltType::from("C1"));
+        assert_eq!(entry.value[1], BoltType::from(None::<&str>));
+        assert_eq!(entry.value[4], BoltType::from(90.0));
     }
 
     /// Rows of (learner, hubs), each hub with or without properties.
     fn grouped(rows: &[(&str, &[&str])], props: bool) -> Vec<BoltType> {
         rows.iter()
             .map(|(from, hubs)| {
-                let entry = |h: &str| hub_entry(h, props.then(|| BoltType::from(h.len() as i64)));
+                let entry = |h: &str| {
+                    if props {
+                        let values = vec![h.into(), BoltType::from(h.len() as i64)];
+                        BoltType::List(BoltList::from(values))
+                    } else {
+                        hub_entry(h)
+                    }
+                };
                 let mut row = learner_rels_row(from, entry(hubs[0]));
                 for h in &hubs[1..] {
                     assert!(add_hub(&mut row, entry(h)).is_none());
@@ -503,27 +678,26 @@ mod tests {
             assert_eq!(hubs.len(), distinct.len(), "each hub once: {hubs:?}");
             assert_eq!(relationships_in(&rows), want);
             for (row, (from, want_hubs)) in rows.iter().zip(case.iter()) {
-                let BoltType::Map(m) = row else {
-                    panic!("a map")
-                };
-                assert_eq!(m.get::<String>("from").unwrap(), *from);
-                let Some(BoltType::List(to)) = m.value.get("to") else {
+                let BoltType::List(row) = row else {
                     panic!("a list")
+                };
+                assert_eq!(row.value[0], BoltType::from(*from));
+                let BoltType::List(to) = &row.value[1] else {
+                    panic!("a list")
+                };
+                let hub = |i: &BoltType| match i {
+                    BoltType::Integer(i) => hubs[i.value as usize].clone(),
+                    other => panic!("an index: {other:?}"),
                 };
                 let named: Vec<(String, Option<i64>)> = to
                     .value
                     .iter()
                     .map(|entry| match entry {
-                        BoltType::Integer(i) => (hubs[i.value as usize].clone(), None),
-                        BoltType::Map(e) => {
-                            assert!(!e.value.contains_key("key"), "the key is replaced");
-                            let i: i64 = e.get("i").unwrap();
-                            (
-                                hubs[i as usize].clone(),
-                                Some(e.get::<i64>("props").unwrap()),
-                            )
-                        }
-                        other => panic!("an index: {other:?}"),
+                        BoltType::List(e) => match &e.value[1] {
+                            BoltType::Integer(p) => (hub(&e.value[0]), Some(p.value)),
+                            other => panic!("a property: {other:?}"),
+                        },
+                        i => (hub(i), None),
                     })
                     .collect();
                 let expected: Vec<(String, Option<i64>)> = want_hubs
@@ -533,22 +707,5 @@ mod tests {
                 assert_eq!(named, expected);
             }
         }
-    }
-
-    #[test]
-    fn null_properties_are_left_out_of_rows() {
-        let l = Learner {
-            learner_id: "L1".into(),
-            source_row: 2,
-            ..Learner::default()
-        };
-        let BoltType::Map(m) = learner_row(&l, true) else {
-            panic!("a map")
-        };
-        let keys: Vec<String> = m.value.keys().map(|k| k.value.clone()).collect();
-        for present in ["learner_id", "skills", "source_row", "content_hash"] {
-            assert!(keys.iter().any(|k| k == present), "{present}");
-        }
-        assert_eq!(keys.len(), 4, "{keys:?}");
     }
 }
