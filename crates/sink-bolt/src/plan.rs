@@ -53,15 +53,16 @@ impl Rows {
     /// Adds a relationship of `owner`'s learner to the hub `entry`: to the last row when that
     /// row is the same learner's, else as a new row `[learner, [entry]]`. The server
     /// then looks the learner up once for all of its relationships in the row, not once each.
-    pub fn push_grouped(&mut self, entry: BoltType, owner: Owner) {
+    pub fn push_grouped(&mut self, entry: BoltType, owner: &Owner) {
         let entry = match self.rows.last_mut() {
-            Some(row) if self.owners.last() == Some(&owner) => match add_hub(row, entry) {
+            Some(row) if self.owners.last() == Some(owner) => match add_hub(row, entry) {
                 None => return,
                 Some(entry) => entry,
             },
             _ => entry,
         };
-        self.push(learner_rels_row(&owner.learner_id, entry), owner);
+        // The owner is copied once a row, not once a relationship.
+        self.push(learner_rels_row(&owner.learner_id, entry), owner.clone());
     }
 
     /// Number of rows.
@@ -145,7 +146,7 @@ impl Grid {
 
     /// Files a relationship of kind `kind` from `owner`'s learner to `hub`, whose row entry is
     /// `entry` (see [`Rows::push_grouped`]).
-    pub fn push(&mut self, kind: usize, hub: &str, entry: BoltType, owner: Owner) {
+    pub fn push(&mut self, kind: usize, hub: &str, entry: BoltType, owner: &Owner) {
         let cell = self.group(&owner.learner_id, self.k) * self.hubs + self.group(hub, self.hubs);
         self.cells[cell][kind].push_grouped(entry, owner);
     }
@@ -233,7 +234,7 @@ mod tests {
             for l in 0..200 {
                 for s in 0..(l % 7) {
                     let (learner, hub) = (format!("L{l}"), format!("skill{s}"));
-                    grid.push(0, &hub, BoltType::from(hub.as_str()), owner(&learner));
+                    grid.push(0, &hub, BoltType::from(hub.as_str()), &owner(&learner));
                     pairs.push((learner, hub));
                 }
             }
@@ -282,7 +283,7 @@ mod tests {
                 let learner = format!("L{l}");
                 for s in 0..5 {
                     let hub = format!("skill{s}");
-                    grid.push(0, &hub, BoltType::from(hub.as_str()), owner(&learner));
+                    grid.push(0, &hub, BoltType::from(hub.as_str()), &owner(&learner));
                 }
             }
             let mut rows_of: std::collections::HashMap<String, usize> = Default::default();
@@ -320,7 +321,7 @@ mod tests {
                 let learner = format!("L{l}");
                 learners.push(BoltType::String(learner.clone().into()), owner(&learner));
                 let hub = format!("skill{}", l % 11);
-                grid.push(0, &hub, BoltType::from(hub.as_str()), owner(&learner));
+                grid.push(0, &hub, BoltType::from(hub.as_str()), &owner(&learner));
             }
             let created: Vec<HashSet<String>> = grid
                 .split_learners(learners)

@@ -414,7 +414,7 @@ impl BoltSink {
         let incremental = self.config.incremental;
         let mut written = 0u64;
         for l in &batch.learners {
-            let owner = || Owner {
+            let owner = Owner {
                 learner_id: l.learner_id.clone(),
                 source_row: l.source_row,
             };
@@ -426,22 +426,22 @@ impl BoltSink {
                             continue;
                         }
                         self.summary.learners_updated += 1;
-                        self.changed.push(st::id_row(&l.learner_id), owner());
+                        self.changed.push(st::id_row(&l.learner_id), owner.clone());
                     }
                     None => self.summary.learners_added += 1,
                 }
                 let row = st::hash_row(&l.learner_id, l.content_hash);
-                self.hashes.push(row, owner());
+                self.hashes.push(row, owner.clone());
             }
             written += 1;
             self.learners
-                .push(st::learner_row(l, !incremental), owner());
+                .push(st::learner_row(l, !incremental), owner.clone());
             for s in &l.skills {
-                self.grid.push(0, s, st::hub_entry(s), owner());
+                self.grid.push(0, s, st::hub_entry(s), &owner);
             }
             for e in &l.enrollments {
                 let entry = st::enrollment_entry(e);
-                self.grid.push(1, &e.cohort_id, entry, owner());
+                self.grid.push(1, &e.cohort_id, entry, &owner);
             }
             self.summary
                 .add_relationships(LEARNER_RELS[0].ty, l.skills.len() as u64);
@@ -454,7 +454,7 @@ impl BoltSink {
                     (4, &l.country_of_origin_code),
                 ] {
                     if let Some(hub) = hub {
-                        self.grid.push(i, hub, st::hub_entry(hub), owner());
+                        self.grid.push(i, hub, st::hub_entry(hub), &owner);
                         self.summary.add_relationships(LEARNER_RELS[i].ty, 1);
                     }
                 }

@@ -152,7 +152,7 @@ fn learner_rels(verb: &str, kind: &RelKind) -> String {
 /// returns, the statement's `$hubs`: each distinct hub once.
 pub fn index_hubs(rows: &mut [BoltType]) -> BoltType {
     let mut hubs: Vec<BoltType> = Vec::new();
-    let mut index: HashMap<String, i64> = HashMap::new();
+    let mut index: HashMap<String, i64, foldhash::fast::RandomState> = HashMap::default();
     let mut position = |key: String| -> BoltType {
         let i = match index.get(&key) {
             Some(&i) => i,
