@@ -321,9 +321,10 @@ pub const DIMENSION_RELS: [RelKind; 2] = [
     },
 ];
 
-/// A row map under construction: null values are left out (Cypher stores no null property).
+/// A dimension row's map under construction: null values are left out (Cypher stores no null
+/// property).
 #[derive(Default)]
-pub struct Row(BoltMap);
+struct Row(BoltMap);
 
 impl Row {
     fn put(&mut self, key: &str, value: impl Into<BoltType>) -> &mut Self {
@@ -339,7 +340,7 @@ impl Row {
     }
 
     /// The finished map.
-    pub fn into_bolt(self) -> BoltType {
+    fn into_bolt(self) -> BoltType {
         BoltType::Map(self.0)
     }
 }
