@@ -110,9 +110,10 @@ pub fn merge_rels(kind: &RelKind) -> String {
 }
 
 /// `MERGE` a learner's relationships of one kind: a row holds the learner's key and the list of
-/// its hubs' entries ([`hub_entry`], [`enrollment_entry`]), so that the learner is looked up once for all of them; the
-/// hubs are looked up once per statement, in `$hubs`, which the entries name by position (see
-/// [`index_hubs`]). Returns `written`, the relationships written, for the sink to check.
+/// its hubs' entries ([`hub_entry`], [`enrollment_entry`]), so that the learner is looked up once
+/// for all of them; the hubs are looked up once per statement, in `$hubs`, which the entries name
+/// by position (see [`index_hubs`]). Returns `written`, the relationships written, for the sink
+/// to check.
 pub fn merge_learner_rels(kind: &RelKind) -> String {
     learner_rels("MERGE", kind)
 }
@@ -239,7 +240,7 @@ pub fn hub_entry(to: &str) -> BoltType {
 /// values of [`ENROLLED_IN_PROPERTIES`].
 pub fn enrollment_entry(e: &Enrollment) -> BoltType {
     let mut v = Values::new(1 + ENROLLED_IN_PROPERTIES.len(), false);
-    v.0.push(e.cohort_id.as_ref().into());
+    v.push(e.cohort_id.as_ref());
     e.write_properties(&mut v);
     v.into_bolt()
 }
@@ -376,50 +377,61 @@ impl PropertyWriter for Row {
     }
 }
 
-/// A row of values in schema order, null where absent, for statements that name them by
-/// position ([`positional`]).
-struct Values(Vec<BoltType>, bool);
+/// A row of values in schema order (the model's tests hold `write_properties` to its schema
+/// list), null where absent, for statements that name them by position ([`positional`]).
+struct Values {
+    values: Vec<BoltType>,
+    /// Whether the content hash is kept (see [`learner_properties`]).
+    with_hash: bool,
+}
 
 impl Values {
-    /// Room for `len` values; `with_hash` keeps the content hash.
+    /// Room for `len` values.
     fn new(len: usize, with_hash: bool) -> Values {
-        Values(Vec::with_capacity(len), with_hash)
+        Values {
+            values: Vec::with_capacity(len),
+            with_hash,
+        }
+    }
+
+    fn push(&mut self, value: impl Into<BoltType>) {
+        self.values.push(value.into());
     }
 
     fn into_bolt(self) -> BoltType {
-        BoltType::List(BoltList::from(self.0))
+        BoltType::List(BoltList::from(self.values))
     }
 }
 
 impl PropertyWriter for Values {
     fn text(&mut self, _: Ident, value: Option<&str>) {
-        self.0.push(value.into());
+        self.push(value);
     }
 
     fn long(&mut self, _: Ident, value: Option<i64>) {
-        self.0.push(value.into());
+        self.push(value);
     }
 
     fn double(&mut self, _: Ident, value: Option<f64>) {
-        self.0.push(value.into());
+        self.push(value);
     }
 
     fn date(&mut self, _: Ident, value: Option<Date>) {
-        self.0.push(value.and_then(date).into());
+        self.push(value.and_then(date));
     }
 
     fn datetime(&mut self, _: Ident, value: Option<DateTime>) {
-        self.0.push(value.and_then(instant).into());
+        self.push(value.and_then(instant));
     }
 
     fn text_list(&mut self, _: Ident, value: &[Key]) {
         let items: Vec<BoltType> = value.iter().map(|s| s.as_ref().into()).collect();
-        self.0.push(BoltType::List(BoltList::from(items)));
+        self.push(BoltType::List(BoltList::from(items)));
     }
 
     fn hash(&mut self, _: Ident, value: u64) {
-        if self.1 {
-            self.0.push(content_hash(value).into());
+        if self.with_hash {
+            self.push(content_hash(value));
         }
     }
 }
