@@ -286,8 +286,7 @@ impl BoltSink {
     /// group `i` in the first phase, and sets its `content_hash`es after its last relationships.
     fn phases(&mut self) -> Vec<Vec<Vec<Step>>> {
         let fresh = self.fresh;
-        // An incremental load sets the hashes last (see `SET_CONTENT_HASH`).
-        let with_hash = !self.config.incremental;
+        let with_hash = self.learner_rows_hold_hash();
         let learner_statement = Statement::create_when_fresh(
             fresh,
             st::create_learners(with_hash),
@@ -336,6 +335,12 @@ impl BoltSink {
             }
         }
         phases
+    }
+
+    /// Whether a learner's node row, and so its statement, holds its `content_hash`: not in an
+    /// incremental load, which sets the hashes last (see `SET_CONTENT_HASH`).
+    fn learner_rows_hold_hash(&self) -> bool {
+        !self.config.incremental
     }
 
     /// Keeps the learners among `refused`; a refused dimension node fails the run.
@@ -412,6 +417,7 @@ impl BoltSink {
         self.summary.add_dimensions(d);
 
         let incremental = self.config.incremental;
+        let with_hash = self.learner_rows_hold_hash();
         let mut written = 0u64;
         for l in &batch.learners {
             let owner = Owner {
@@ -435,7 +441,7 @@ impl BoltSink {
             }
             written += 1;
             self.learners
-                .push(st::learner_row(l, !incremental), owner.clone());
+                .push(st::learner_row(l, with_hash), owner.clone());
             for s in &l.skills {
                 self.grid.push(0, s, st::hub_entry(s), &owner);
             }
