@@ -31,8 +31,8 @@ use cli::{Cli, Command, ConfigCommand, GeoCommand, LoadArgs, SettingsArgs, Valid
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Turns transparent huge pages off for this process. The allocator asks the kernel for huge
-/// pages, which the kernel zeroes 2 MiB at a time when they are first touched, and again each time
-/// the allocator has given them back. Without them a 1.7M-row import spends half the system time
+/// pages, which the kernel zeroes 2 MiB at a time when they are first touched, and again whenever
+/// the allocator touches memory it had given back. Without them a 1.7M-row import spends half the system time
 /// and 8 % less wall time; the embedded and Bolt targets neither gain nor lose (BENCHMARKS.md,
 /// "Transparent huge pages off").
 fn disable_transparent_huge_pages() {
