@@ -32,9 +32,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Turns transparent huge pages off for this process. The allocator asks the kernel for huge
 /// pages, which the kernel zeroes 2 MiB at a time when they are first touched, and again whenever
-/// the allocator touches memory it had given back. Without them a 1.7M-row import spends half the system time
-/// and 8 % less wall time; the embedded and Bolt targets neither gain nor lose (BENCHMARKS.md,
-/// "Transparent huge pages off").
+/// the allocator touches memory it had given back. Without them a 1.7M-row import spends half the
+/// system time and 8 % less wall time; the embedded and Bolt targets neither gain nor lose, except
+/// where the kernel gives huge pages to every region, and there the embedded target gains 10 %
+/// (BENCHMARKS.md, "Transparent huge pages off").
 fn disable_transparent_huge_pages() {
     // Best effort: a failure leaves the kernel's default, as on other systems.
     #[cfg(target_os = "linux")]
