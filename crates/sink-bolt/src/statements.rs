@@ -187,6 +187,17 @@ pub fn index_hubs(rows: &mut [BoltType]) -> BoltType {
 }
 
 /// The hub entries of a row of [`learner_rels_row`].
+fn entries(row: &BoltType) -> Option<&BoltList> {
+    match row {
+        BoltType::List(r) => match r.value.get(1) {
+            Some(BoltType::List(to)) => Some(to),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// [`entries`], to change.
 fn entries_mut(row: &mut BoltType) -> Option<&mut BoltList> {
     match row {
         BoltType::List(r) => match r.value.get_mut(1) {
@@ -200,13 +211,8 @@ fn entries_mut(row: &mut BoltType) -> Option<&mut BoltList> {
 /// The relationships in rows of [`learner_rels_row`]: what `written` must be.
 pub fn relationships_in(rows: &[BoltType]) -> i64 {
     rows.iter()
-        .map(|row| match row {
-            BoltType::List(r) => match r.value.get(1) {
-                Some(BoltType::List(to)) => to.len() as i64,
-                _ => 0,
-            },
-            _ => 0,
-        })
+        .filter_map(entries)
+        .map(|to| to.len() as i64)
         .sum()
 }
 
