@@ -24,6 +24,7 @@ rows=${1:-1700000}
 runs=${BENCH_RUNS:-3}
 targets=${BENCH_TARGETS:-import-dir embedded}
 writers=${BENCH_WRITERS:-4}
+buckets=${BENCH_BUCKETS:-$writers}
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/setup.sh
 source scripts/setup.sh
@@ -87,13 +88,13 @@ start_arcadedb() {
 }
 # An empty database $1 on that server, laid out with BENCH_BUCKETS buckets per type chosen by
 # server thread (default BENCH_WRITERS; 0 leaves ArcadeDB's default layout, one bucket per type).
-# The layout
-# keeps the learners' relationships off the hubs, so learngraph writes them without hub rounds.
+# The layout keeps the learners' relationships off the hubs, so learngraph writes them without
+# hub rounds.
 fresh_db() {
   curl -s -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"drop database $1\"}" >/dev/null || true
   curl -sf -u "root:$NEO4J_PASSWORD" -X POST "$ARCADEDB_HTTP/api/v1/server" -d "{\"command\": \"create database $1\"}" >/dev/null
-  if [ "${BENCH_BUCKETS:-$writers}" -gt 0 ]; then
-    scripts/arcadedb.sh layout "$1" "${BENCH_BUCKETS:-$writers}"
+  if [ "$buckets" -gt 0 ]; then
+    scripts/arcadedb.sh layout "$1" "$buckets"
     export LEARNGRAPH_TARGET__BOLT__HUB_ROUNDS=false
   else
     export LEARNGRAPH_TARGET__BOLT__HUB_ROUNDS=true
